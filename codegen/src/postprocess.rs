@@ -1,0 +1,119 @@
+//! Corrections to progenitor's output, made on the syntax tree before it is printed.
+//!
+//! Each one works around a generator behaviour that would otherwise reach users; each is
+//! tested on the project's own spec, so a progenitor upgrade that changes the shape of its
+//! output fails the tests instead of silently skipping the correction.
+
+use std::collections::HashSet;
+
+use quote::ToTokens;
+use syn::visit_mut::VisitMut;
+
+pub(crate) fn apply(file: &mut syn::File) {
+    remove_constructors(file);
+    default_flattened_maps(file);
+}
+
+/// Drops progenitor's `Client::new` (it unwraps the reqwest builder) and
+/// `Client::new_with_client` (no API key, no base-URL normalisation): the SDK's
+/// hand-written `Client::builder()` is the one way to construct a client.
+fn remove_constructors(file: &mut syn::File) {
+    const DROPPED: [&str; 2] = ["new", "new_with_client"];
+    let is_client_impl = |imp: &syn::ItemImpl| {
+        imp.trait_.is_none()
+            && matches!(&*imp.self_ty, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident("Client"))
+    };
+    for item in &mut file.items {
+        if let syn::Item::Impl(imp) = item
+            && is_client_impl(imp)
+        {
+            imp.items.retain(
+                |it| !matches!(it, syn::ImplItem::Fn(f) if DROPPED.iter().any(|d| f.sig.ident == d)),
+            );
+        }
+    }
+    file.items.retain(
+        |item| !matches!(item, syn::Item::Impl(imp) if is_client_impl(imp) && imp.items.is_empty()),
+    );
+}
+
+/// typify marks a struct's flattened `additionalProperties` map as required, so its
+/// builder refuses to build until the map is set ("no value supplied for extra"). A map of
+/// unnamed extra properties is naturally empty: start it empty instead.
+fn default_flattened_maps(file: &mut syn::File) {
+    struct Flattened(HashSet<String>);
+    impl VisitMut for Flattened {
+        fn visit_field_mut(&mut self, field: &mut syn::Field) {
+            let flattened = field.attrs.iter().any(|a| {
+                a.path().is_ident("serde")
+                    && a.meta.to_token_stream().to_string().contains("flatten")
+            });
+            if let (true, Some(ident)) = (flattened, &field.ident) {
+                self.0.insert(ident.to_string());
+            }
+        }
+    }
+
+    struct DefaultEmpty(HashSet<String>);
+    impl VisitMut for DefaultEmpty {
+        fn visit_field_value_mut(&mut self, fv: &mut syn::FieldValue) {
+            let syn::Member::Named(name) = &fv.member else {
+                return;
+            };
+            let missing = format!("no value supplied for {name}");
+            if self.0.contains(&name.to_string())
+                && fv.expr.to_token_stream().to_string().contains(&missing)
+            {
+                fv.expr = syn::parse_quote!(Ok(Default::default()));
+            }
+        }
+    }
+
+    let mut flattened = Flattened(HashSet::new());
+    flattened.visit_file_mut(file);
+    DefaultEmpty(flattened.0).visit_file_mut(file);
+}
+
+#[cfg(test)]
+mod tests {
+    const SPEC: &str = include_str!("../../spec/thena.yaml");
+
+    fn generated() -> String {
+        crate::generate(SPEC).expect("the project's spec generates")
+    }
+
+    #[test]
+    fn panicking_constructors_are_removed() {
+        let code = generated();
+        let file: syn::File = syn::parse_str(&code).expect("generated code parses");
+        let client_fns: Vec<String> = file
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
+                _ => None,
+            })
+            .filter(|imp| matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident("Client")))
+            .flat_map(|imp| &imp.items)
+            .filter_map(|it| match it {
+                syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(client_fns, ["create_ticket", "update_ticket"]);
+        assert!(!code.contains(".unwrap()"), "generated code unwraps");
+    }
+
+    #[test]
+    fn flattened_extra_map_starts_empty() {
+        let code = generated();
+        assert!(
+            code.contains("pub extra: ::serde_json::Map<"),
+            "UpdateTicketBody::extra missing"
+        );
+        assert!(
+            !code.contains("no value supplied for extra"),
+            "extra is still required by the builder"
+        );
+    }
+}
