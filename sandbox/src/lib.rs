@@ -1,0 +1,1 @@
+//! A local Thena-compatible server (work in progress).
