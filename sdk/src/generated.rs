@@ -3,12 +3,18 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
+use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
     ///Create ticket request body
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct CreateTicketBody {
         ///The ID of the account
         #[serde(
@@ -89,13 +95,17 @@ pub mod types {
             rename = "commentImpersonatedUserAvatar",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub comment_impersonated_user_avatar: ::std::option::Option<::std::string::String>,
+        pub comment_impersonated_user_avatar: ::std::option::Option<
+            ::std::string::String,
+        >,
         ///The impersonated user email for the customer comment
         #[serde(
             rename = "commentImpersonatedUserEmail",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub comment_impersonated_user_email: ::std::option::Option<::std::string::String>,
+        pub comment_impersonated_user_email: ::std::option::Option<
+            ::std::string::String,
+        >,
         ///The impersonated user name for the customer comment
         #[serde(
             rename = "commentImpersonatedUserName",
@@ -108,15 +118,19 @@ pub mod types {
             default,
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
-        pub comment_metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub comment_metadata: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
         ///The custom field values
         #[serde(
             rename = "customFieldValues",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub custom_field_values:
-            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        pub custom_field_values: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
         ///A deduplication key provided by an external application. The platform uses this key to prevent the creation of duplicate tickets.
         #[serde(
             rename = "deDuplicationKey",
@@ -224,7 +238,15 @@ pub mod types {
     }
     ///A deduplication key provided by an external application. The platform uses this key to prevent the creation of duplicate tickets.
     #[derive(
-        ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
     )]
     #[serde(transparent)]
     pub struct CreateTicketBodyDeDuplicationKey(::std::string::String);
@@ -234,14 +256,17 @@ pub mod types {
             &self.0
         }
     }
-    impl ::std::convert::From<CreateTicketBodyDeDuplicationKey> for ::std::string::String {
+    impl ::std::convert::From<CreateTicketBodyDeDuplicationKey>
+    for ::std::string::String {
         fn from(value: CreateTicketBodyDeDuplicationKey) -> Self {
             value.0
         }
     }
     impl ::std::str::FromStr for CreateTicketBodyDeDuplicationKey {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() > 255usize {
                 return Err("longer than 255 characters".into());
             }
@@ -250,11 +275,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for CreateTicketBodyDeDuplicationKey {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for CreateTicketBodyDeDuplicationKey {
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateTicketBodyDeDuplicationKey {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -276,7 +304,12 @@ pub mod types {
     }
     ///The body of an error response. The pages document none, so every property is optional and nullable; `message` may be one string or a list of them (one per invalid field).
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
     )]
     pub struct ErrorResponse {
         ///The HTTP reason phrase, e.g. "Bad Request"
@@ -301,13 +334,20 @@ pub mod types {
         }
     }
     ///`ErrorResponseMessage`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     #[serde(untagged)]
     pub enum ErrorResponseMessage {
         String(::std::string::String),
         Array(::std::vec::Vec<::std::string::String>),
     }
-    impl ::std::convert::From<::std::vec::Vec<::std::string::String>> for ErrorResponseMessage {
+    impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
+    for ErrorResponseMessage {
         fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
             Self::Array(value)
         }
@@ -324,7 +364,7 @@ pub mod types {
         Ord,
         PartialEq,
         PartialOrd,
-        schemars::JsonSchema,
+        schemars::JsonSchema
     )]
     pub enum ProactiveChannel {
         #[serde(rename = "email")]
@@ -339,7 +379,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for ProactiveChannel {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "email" => Ok(Self::Email),
                 _ => Err("invalid value".into()),
@@ -348,7 +390,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ProactiveChannel {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -362,7 +406,12 @@ pub mod types {
     }
     ///A ticket, as create and update return it (the pages call it "the response for create/update/delete ticket operations"). Lenient: every property is optional and nullable, unknown properties are ignored.
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
     )]
     pub struct Ticket {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -440,7 +489,9 @@ pub mod types {
             rename = "customFieldValues",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub custom_field_values: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub custom_field_values: ::std::option::Option<
+            ::std::vec::Vec<::serde_json::Value>,
+        >,
         #[serde(
             rename = "customerContactEmail",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -705,10 +756,7 @@ pub mod types {
         pub ticket_identifier: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "type",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "typeId",
@@ -728,7 +776,12 @@ pub mod types {
     }
     ///A comment on a ticket. Lenient like Ticket.
     #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, schemars::JsonSchema,
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
     )]
     pub struct TicketComment {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -840,8 +893,9 @@ pub mod types {
         )]
         pub is_pinned: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata:
-            ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        pub metadata: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
         #[serde(
             rename = "parentCommentId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -869,7 +923,13 @@ pub mod types {
         }
     }
     ///The envelope of every successful ticket operation.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct TicketResponse {
         pub data: Ticket,
         ///The message of the response
@@ -885,7 +945,13 @@ pub mod types {
         }
     }
     ///Update ticket request body. Only the properties present are changed.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct UpdateTicketBody {
         ///The ID of the account
         #[serde(
@@ -942,8 +1008,9 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub custom_field_values:
-            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        pub custom_field_values: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
         ///The description of the ticket
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -1112,7 +1179,9 @@ pub mod types {
                 ::std::string::String,
             >,
             custom_field_values: ::std::result::Result<
-                ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+                ::std::vec::Vec<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
                 ::std::string::String,
             >,
             de_duplication_key: ::std::result::Result<
@@ -1131,14 +1200,19 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            is_private: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            is_private: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             is_proactive: ::std::result::Result<bool, ::std::string::String>,
             metadata: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
-            perform_routing:
-                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            perform_routing: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             priority_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1151,7 +1225,10 @@ pub mod types {
                 ::std::vec::Vec<super::ProactiveChannel>,
                 ::std::string::String,
             >,
-            requestor_email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            requestor_email: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             sentiment_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1210,7 +1287,9 @@ pub mod types {
                     priority_id: Ok(Default::default()),
                     priority_name: Ok(Default::default()),
                     proactive_channels: Ok(Default::default()),
-                    requestor_email: Err("no value supplied for requestor_email".to_string()),
+                    requestor_email: Err(
+                        "no value supplied for requestor_email".to_string(),
+                    ),
                     sentiment_id: Ok(Default::default()),
                     source: Ok(Default::default()),
                     status_id: Ok(Default::default()),
@@ -1230,7 +1309,9 @@ pub mod types {
             {
                 self.account_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for account_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for account_id: {e}")
+                    });
                 self
             }
             pub fn ai_generated_summary<T>(mut self, value: T) -> Self
@@ -1238,9 +1319,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ai_generated_summary = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for ai_generated_summary: {e}")
-                });
+                self.ai_generated_summary = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ai_generated_summary: {e}"
+                        )
+                    });
                 self
             }
             pub fn ai_generated_title<T>(mut self, value: T) -> Self
@@ -1248,9 +1333,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ai_generated_title = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for ai_generated_title: {e}")
-                });
+                self.ai_generated_title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ai_generated_title: {e}"
+                        )
+                    });
                 self
             }
             pub fn assigned_agent_email<T>(mut self, value: T) -> Self
@@ -1258,9 +1347,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.assigned_agent_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for assigned_agent_email: {e}")
-                });
+                self.assigned_agent_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for assigned_agent_email: {e}"
+                        )
+                    });
                 self
             }
             pub fn assigned_agent_id<T>(mut self, value: T) -> Self
@@ -1268,9 +1361,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.assigned_agent_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for assigned_agent_id: {e}")
-                });
+                self.assigned_agent_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for assigned_agent_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn attachment_urls<T>(mut self, value: T) -> Self
@@ -1278,21 +1375,27 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attachment_urls = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for attachment_urls: {e}")
-                });
+                self.attachment_urls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for attachment_urls: {e}"
+                        )
+                    });
                 self
             }
             pub fn closed_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.closed_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for closed_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for closed_at: {e}")
+                    });
                 self
             }
             pub fn closed_by_id<T>(mut self, value: T) -> Self
@@ -1302,7 +1405,9 @@ pub mod types {
             {
                 self.closed_by_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for closed_by_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for closed_by_id: {e}")
+                    });
                 self
             }
             pub fn comment_attachment_ids<T>(mut self, value: T) -> Self
@@ -1310,9 +1415,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.comment_attachment_ids = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for comment_attachment_ids: {e}")
-                });
+                self.comment_attachment_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for comment_attachment_ids: {e}"
+                        )
+                    });
                 self
             }
             pub fn comment_content<T>(mut self, value: T) -> Self
@@ -1320,9 +1429,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.comment_content = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for comment_content: {e}")
-                });
+                self.comment_content = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for comment_content: {e}"
+                        )
+                    });
                 self
             }
             pub fn comment_content_html<T>(mut self, value: T) -> Self
@@ -1330,9 +1443,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.comment_content_html = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for comment_content_html: {e}")
-                });
+                self.comment_content_html = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for comment_content_html: {e}"
+                        )
+                    });
                 self
             }
             pub fn comment_content_json<T>(mut self, value: T) -> Self
@@ -1340,9 +1457,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.comment_content_json = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for comment_content_json: {e}")
-                });
+                self.comment_content_json = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for comment_content_json: {e}"
+                        )
+                    });
                 self
             }
             pub fn comment_impersonated_user_avatar<T>(mut self, value: T) -> Self
@@ -1350,11 +1471,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.comment_impersonated_user_avatar = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for comment_impersonated_user_avatar: {e}"
-                    )
-                });
+                self.comment_impersonated_user_avatar = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for comment_impersonated_user_avatar: {e}"
+                        )
+                    });
                 self
             }
             pub fn comment_impersonated_user_email<T>(mut self, value: T) -> Self
@@ -1362,11 +1485,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.comment_impersonated_user_email = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for comment_impersonated_user_email: {e}"
-                    )
-                });
+                self.comment_impersonated_user_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for comment_impersonated_user_email: {e}"
+                        )
+                    });
                 self
             }
             pub fn comment_impersonated_user_name<T>(mut self, value: T) -> Self
@@ -1374,49 +1499,63 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.comment_impersonated_user_name = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for comment_impersonated_user_name: {e}"
-                    )
-                });
+                self.comment_impersonated_user_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for comment_impersonated_user_name: {e}"
+                        )
+                    });
                 self
             }
             pub fn comment_metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
-                self.comment_metadata = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for comment_metadata: {e}")
-                });
+                self.comment_metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for comment_metadata: {e}"
+                        )
+                    });
                 self
             }
             pub fn custom_field_values<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::vec::Vec<
-                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                        >,
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                     >,
+                >,
                 T::Error: ::std::fmt::Display,
             {
-                self.custom_field_values = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for custom_field_values: {e}")
-                });
+                self.custom_field_values = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for custom_field_values: {e}"
+                        )
+                    });
                 self
             }
             pub fn de_duplication_key<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<super::CreateTicketBodyDeDuplicationKey>,
-                    >,
+                    ::std::option::Option<super::CreateTicketBodyDeDuplicationKey>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
-                self.de_duplication_key = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for de_duplication_key: {e}")
-                });
+                self.de_duplication_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for de_duplication_key: {e}"
+                        )
+                    });
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
@@ -1426,19 +1565,23 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
                 self
             }
             pub fn due_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.due_date = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for due_date: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for due_date: {e}")
+                    });
                 self
             }
             pub fn form_id<T>(mut self, value: T) -> Self
@@ -1448,7 +1591,9 @@ pub mod types {
             {
                 self.form_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for form_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for form_id: {e}")
+                    });
                 self
             }
             pub fn is_private<T>(mut self, value: T) -> Self
@@ -1458,7 +1603,9 @@ pub mod types {
             {
                 self.is_private = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for is_private: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_private: {e}")
+                    });
                 self
             }
             pub fn is_proactive<T>(mut self, value: T) -> Self
@@ -1468,19 +1615,23 @@ pub mod types {
             {
                 self.is_proactive = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for is_proactive: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_proactive: {e}")
+                    });
                 self
             }
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.metadata = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for metadata: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
                 self
             }
             pub fn perform_routing<T>(mut self, value: T) -> Self
@@ -1488,9 +1639,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.perform_routing = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for perform_routing: {e}")
-                });
+                self.perform_routing = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for perform_routing: {e}"
+                        )
+                    });
                 self
             }
             pub fn priority_id<T>(mut self, value: T) -> Self
@@ -1500,7 +1655,9 @@ pub mod types {
             {
                 self.priority_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for priority_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for priority_id: {e}")
+                    });
                 self
             }
             pub fn priority_name<T>(mut self, value: T) -> Self
@@ -1510,7 +1667,9 @@ pub mod types {
             {
                 self.priority_name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for priority_name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for priority_name: {e}")
+                    });
                 self
             }
             pub fn proactive_channels<T>(mut self, value: T) -> Self
@@ -1518,9 +1677,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ProactiveChannel>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.proactive_channels = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for proactive_channels: {e}")
-                });
+                self.proactive_channels = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for proactive_channels: {e}"
+                        )
+                    });
                 self
             }
             pub fn requestor_email<T>(mut self, value: T) -> Self
@@ -1528,9 +1691,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.requestor_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for requestor_email: {e}")
-                });
+                self.requestor_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for requestor_email: {e}"
+                        )
+                    });
                 self
             }
             pub fn sentiment_id<T>(mut self, value: T) -> Self
@@ -1540,7 +1707,9 @@ pub mod types {
             {
                 self.sentiment_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for sentiment_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for sentiment_id: {e}")
+                    });
                 self
             }
             pub fn source<T>(mut self, value: T) -> Self
@@ -1550,7 +1719,9 @@ pub mod types {
             {
                 self.source = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for source: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for source: {e}")
+                    });
                 self
             }
             pub fn status_id<T>(mut self, value: T) -> Self
@@ -1560,7 +1731,9 @@ pub mod types {
             {
                 self.status_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for status_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for status_id: {e}")
+                    });
                 self
             }
             pub fn status_name<T>(mut self, value: T) -> Self
@@ -1570,7 +1743,9 @@ pub mod types {
             {
                 self.status_name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for status_name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for status_name: {e}")
+                    });
                 self
             }
             pub fn submitter_email<T>(mut self, value: T) -> Self
@@ -1578,9 +1753,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.submitter_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for submitter_email: {e}")
-                });
+                self.submitter_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for submitter_email: {e}"
+                        )
+                    });
                 self
             }
             pub fn team_id<T>(mut self, value: T) -> Self
@@ -1590,7 +1769,9 @@ pub mod types {
             {
                 self.team_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for team_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for team_id: {e}")
+                    });
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
@@ -1600,7 +1781,9 @@ pub mod types {
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for title: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
                 self
             }
             pub fn type_id<T>(mut self, value: T) -> Self
@@ -1610,7 +1793,9 @@ pub mod types {
             {
                 self.type_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_id: {e}")
+                    });
                 self
             }
         }
@@ -1632,9 +1817,12 @@ pub mod types {
                     comment_content: value.comment_content?,
                     comment_content_html: value.comment_content_html?,
                     comment_content_json: value.comment_content_json?,
-                    comment_impersonated_user_avatar: value.comment_impersonated_user_avatar?,
-                    comment_impersonated_user_email: value.comment_impersonated_user_email?,
-                    comment_impersonated_user_name: value.comment_impersonated_user_name?,
+                    comment_impersonated_user_avatar: value
+                        .comment_impersonated_user_avatar?,
+                    comment_impersonated_user_email: value
+                        .comment_impersonated_user_email?,
+                    comment_impersonated_user_name: value
+                        .comment_impersonated_user_name?,
                     comment_metadata: value.comment_metadata?,
                     custom_field_values: value.custom_field_values?,
                     de_duplication_key: value.de_duplication_key?,
@@ -1675,9 +1863,15 @@ pub mod types {
                     comment_content: Ok(value.comment_content),
                     comment_content_html: Ok(value.comment_content_html),
                     comment_content_json: Ok(value.comment_content_json),
-                    comment_impersonated_user_avatar: Ok(value.comment_impersonated_user_avatar),
-                    comment_impersonated_user_email: Ok(value.comment_impersonated_user_email),
-                    comment_impersonated_user_name: Ok(value.comment_impersonated_user_name),
+                    comment_impersonated_user_avatar: Ok(
+                        value.comment_impersonated_user_avatar,
+                    ),
+                    comment_impersonated_user_email: Ok(
+                        value.comment_impersonated_user_email,
+                    ),
+                    comment_impersonated_user_name: Ok(
+                        value.comment_impersonated_user_name,
+                    ),
                     comment_metadata: Ok(value.comment_metadata),
                     custom_field_values: Ok(value.custom_field_values),
                     de_duplication_key: Ok(value.de_duplication_key),
@@ -1713,7 +1907,10 @@ pub mod types {
                 ::std::option::Option<super::ErrorResponseMessage>,
                 ::std::string::String,
             >,
-            status_code: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            status_code: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             timestamp: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1737,17 +1934,23 @@ pub mod types {
             {
                 self.error = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ErrorResponseMessage>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ErrorResponseMessage>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
                 self
             }
             pub fn status_code<T>(mut self, value: T) -> Self
@@ -1757,7 +1960,9 @@ pub mod types {
             {
                 self.status_code = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for status_code: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for status_code: {e}")
+                    });
                 self
             }
             pub fn timestamp<T>(mut self, value: T) -> Self
@@ -1767,7 +1972,9 @@ pub mod types {
             {
                 self.timestamp = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for timestamp: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for timestamp: {e}")
+                    });
                 self
             }
         }
@@ -1892,7 +2099,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            is_private: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            is_private: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             last_comment: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1937,7 +2147,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            story_points: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            story_points: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             sub_team_archived_at: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1974,10 +2187,14 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            sub_team_is_active:
-                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            sub_team_is_private:
-                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            sub_team_is_active: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            sub_team_is_private: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             sub_team_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2038,10 +2255,14 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            team_is_active:
-                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            team_is_private:
-                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            team_is_active: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            team_is_private: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             team_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2062,7 +2283,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            ticket_id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            ticket_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             ticket_identifier: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2174,7 +2398,9 @@ pub mod types {
             {
                 self.account = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for account: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for account: {e}")
+                    });
                 self
             }
             pub fn account_id<T>(mut self, value: T) -> Self
@@ -2184,7 +2410,9 @@ pub mod types {
             {
                 self.account_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for account_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for account_id: {e}")
+                    });
                 self
             }
             pub fn ai_generated_summary<T>(mut self, value: T) -> Self
@@ -2192,9 +2420,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ai_generated_summary = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for ai_generated_summary: {e}")
-                });
+                self.ai_generated_summary = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ai_generated_summary: {e}"
+                        )
+                    });
                 self
             }
             pub fn ai_generated_title<T>(mut self, value: T) -> Self
@@ -2202,9 +2434,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ai_generated_title = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for ai_generated_title: {e}")
-                });
+                self.ai_generated_title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ai_generated_title: {e}"
+                        )
+                    });
                 self
             }
             pub fn archived_at<T>(mut self, value: T) -> Self
@@ -2214,7 +2450,9 @@ pub mod types {
             {
                 self.archived_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for archived_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for archived_at: {e}")
+                    });
                 self
             }
             pub fn assigned_agent<T>(mut self, value: T) -> Self
@@ -2222,9 +2460,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.assigned_agent = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for assigned_agent: {e}")
-                });
+                self.assigned_agent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for assigned_agent: {e}"
+                        )
+                    });
                 self
             }
             pub fn assigned_agent_avatar<T>(mut self, value: T) -> Self
@@ -2232,9 +2474,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.assigned_agent_avatar = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for assigned_agent_avatar: {e}")
-                });
+                self.assigned_agent_avatar = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for assigned_agent_avatar: {e}"
+                        )
+                    });
                 self
             }
             pub fn assigned_agent_email<T>(mut self, value: T) -> Self
@@ -2242,9 +2488,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.assigned_agent_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for assigned_agent_email: {e}")
-                });
+                self.assigned_agent_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for assigned_agent_email: {e}"
+                        )
+                    });
                 self
             }
             pub fn assigned_agent_id<T>(mut self, value: T) -> Self
@@ -2252,9 +2502,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.assigned_agent_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for assigned_agent_id: {e}")
-                });
+                self.assigned_agent_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for assigned_agent_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn closed_at<T>(mut self, value: T) -> Self
@@ -2264,7 +2518,9 @@ pub mod types {
             {
                 self.closed_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for closed_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for closed_at: {e}")
+                    });
                 self
             }
             pub fn closed_by<T>(mut self, value: T) -> Self
@@ -2274,7 +2530,9 @@ pub mod types {
             {
                 self.closed_by = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for closed_by: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for closed_by: {e}")
+                    });
                 self
             }
             pub fn closed_by_email<T>(mut self, value: T) -> Self
@@ -2282,9 +2540,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.closed_by_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for closed_by_email: {e}")
-                });
+                self.closed_by_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for closed_by_email: {e}"
+                        )
+                    });
                 self
             }
             pub fn closed_by_id<T>(mut self, value: T) -> Self
@@ -2294,7 +2556,9 @@ pub mod types {
             {
                 self.closed_by_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for closed_by_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for closed_by_id: {e}")
+                    });
                 self
             }
             pub fn comment<T>(mut self, value: T) -> Self
@@ -2304,7 +2568,9 @@ pub mod types {
             {
                 self.comment = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for comment: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for comment: {e}")
+                    });
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -2314,19 +2580,25 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn custom_field_values<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-                    >,
+                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
-                self.custom_field_values = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for custom_field_values: {e}")
-                });
+                self.custom_field_values = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for custom_field_values: {e}"
+                        )
+                    });
                 self
             }
             pub fn customer_contact_email<T>(mut self, value: T) -> Self
@@ -2334,9 +2606,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.customer_contact_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for customer_contact_email: {e}")
-                });
+                self.customer_contact_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for customer_contact_email: {e}"
+                        )
+                    });
                 self
             }
             pub fn customer_contact_first_name<T>(mut self, value: T) -> Self
@@ -2344,9 +2620,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.customer_contact_first_name = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for customer_contact_first_name: {e}")
-                });
+                self.customer_contact_first_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for customer_contact_first_name: {e}"
+                        )
+                    });
                 self
             }
             pub fn customer_contact_id<T>(mut self, value: T) -> Self
@@ -2354,9 +2634,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.customer_contact_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for customer_contact_id: {e}")
-                });
+                self.customer_contact_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for customer_contact_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn customer_contact_last_name<T>(mut self, value: T) -> Self
@@ -2364,9 +2648,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.customer_contact_last_name = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for customer_contact_last_name: {e}")
-                });
+                self.customer_contact_last_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for customer_contact_last_name: {e}"
+                        )
+                    });
                 self
             }
             pub fn deleted_at<T>(mut self, value: T) -> Self
@@ -2376,7 +2664,9 @@ pub mod types {
             {
                 self.deleted_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for deleted_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for deleted_at: {e}")
+                    });
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
@@ -2386,7 +2676,9 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
                 self
             }
             pub fn form_id<T>(mut self, value: T) -> Self
@@ -2396,7 +2688,9 @@ pub mod types {
             {
                 self.form_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for form_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for form_id: {e}")
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -2416,7 +2710,9 @@ pub mod types {
             {
                 self.is_private = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for is_private: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_private: {e}")
+                    });
                 self
             }
             pub fn last_comment<T>(mut self, value: T) -> Self
@@ -2426,7 +2722,9 @@ pub mod types {
             {
                 self.last_comment = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for last_comment: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_comment: {e}")
+                    });
                 self
             }
             pub fn last_customer_comment<T>(mut self, value: T) -> Self
@@ -2434,9 +2732,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_customer_comment = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for last_customer_comment: {e}")
-                });
+                self.last_customer_comment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_customer_comment: {e}"
+                        )
+                    });
                 self
             }
             pub fn last_vendor_comment<T>(mut self, value: T) -> Self
@@ -2444,9 +2746,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_vendor_comment = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for last_vendor_comment: {e}")
-                });
+                self.last_vendor_comment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_vendor_comment: {e}"
+                        )
+                    });
                 self
             }
             pub fn priority<T>(mut self, value: T) -> Self
@@ -2456,7 +2762,9 @@ pub mod types {
             {
                 self.priority = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for priority: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for priority: {e}")
+                    });
                 self
             }
             pub fn priority_id<T>(mut self, value: T) -> Self
@@ -2466,7 +2774,9 @@ pub mod types {
             {
                 self.priority_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for priority_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for priority_id: {e}")
+                    });
                 self
             }
             pub fn requestor_email<T>(mut self, value: T) -> Self
@@ -2474,9 +2784,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.requestor_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for requestor_email: {e}")
-                });
+                self.requestor_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for requestor_email: {e}"
+                        )
+                    });
                 self
             }
             pub fn sentiment<T>(mut self, value: T) -> Self
@@ -2486,7 +2800,9 @@ pub mod types {
             {
                 self.sentiment = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for sentiment: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for sentiment: {e}")
+                    });
                 self
             }
             pub fn sentiment_id<T>(mut self, value: T) -> Self
@@ -2496,7 +2812,9 @@ pub mod types {
             {
                 self.sentiment_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for sentiment_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for sentiment_id: {e}")
+                    });
                 self
             }
             pub fn source<T>(mut self, value: T) -> Self
@@ -2506,7 +2824,9 @@ pub mod types {
             {
                 self.source = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for source: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for source: {e}")
+                    });
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -2516,7 +2836,9 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
                 self
             }
             pub fn status_id<T>(mut self, value: T) -> Self
@@ -2526,7 +2848,9 @@ pub mod types {
             {
                 self.status_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for status_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for status_id: {e}")
+                    });
                 self
             }
             pub fn story_points<T>(mut self, value: T) -> Self
@@ -2536,7 +2860,9 @@ pub mod types {
             {
                 self.story_points = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for story_points: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for story_points: {e}")
+                    });
                 self
             }
             pub fn sub_team_archived_at<T>(mut self, value: T) -> Self
@@ -2544,9 +2870,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sub_team_archived_at = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sub_team_archived_at: {e}")
-                });
+                self.sub_team_archived_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sub_team_archived_at: {e}"
+                        )
+                    });
                 self
             }
             pub fn sub_team_color<T>(mut self, value: T) -> Self
@@ -2554,9 +2884,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sub_team_color = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sub_team_color: {e}")
-                });
+                self.sub_team_color = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sub_team_color: {e}"
+                        )
+                    });
                 self
             }
             pub fn sub_team_configuration_id<T>(mut self, value: T) -> Self
@@ -2564,9 +2898,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sub_team_configuration_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sub_team_configuration_id: {e}")
-                });
+                self.sub_team_configuration_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sub_team_configuration_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn sub_team_created_at<T>(mut self, value: T) -> Self
@@ -2574,9 +2912,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sub_team_created_at = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sub_team_created_at: {e}")
-                });
+                self.sub_team_created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sub_team_created_at: {e}"
+                        )
+                    });
                 self
             }
             pub fn sub_team_deleted_at<T>(mut self, value: T) -> Self
@@ -2584,9 +2926,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sub_team_deleted_at = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sub_team_deleted_at: {e}")
-                });
+                self.sub_team_deleted_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sub_team_deleted_at: {e}"
+                        )
+                    });
                 self
             }
             pub fn sub_team_description<T>(mut self, value: T) -> Self
@@ -2594,9 +2940,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sub_team_description = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sub_team_description: {e}")
-                });
+                self.sub_team_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sub_team_description: {e}"
+                        )
+                    });
                 self
             }
             pub fn sub_team_icon<T>(mut self, value: T) -> Self
@@ -2606,7 +2956,9 @@ pub mod types {
             {
                 self.sub_team_icon = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for sub_team_icon: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for sub_team_icon: {e}")
+                    });
                 self
             }
             pub fn sub_team_id<T>(mut self, value: T) -> Self
@@ -2616,7 +2968,9 @@ pub mod types {
             {
                 self.sub_team_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for sub_team_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for sub_team_id: {e}")
+                    });
                 self
             }
             pub fn sub_team_identifier<T>(mut self, value: T) -> Self
@@ -2624,9 +2978,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sub_team_identifier = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sub_team_identifier: {e}")
-                });
+                self.sub_team_identifier = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sub_team_identifier: {e}"
+                        )
+                    });
                 self
             }
             pub fn sub_team_is_active<T>(mut self, value: T) -> Self
@@ -2634,9 +2992,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sub_team_is_active = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sub_team_is_active: {e}")
-                });
+                self.sub_team_is_active = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sub_team_is_active: {e}"
+                        )
+                    });
                 self
             }
             pub fn sub_team_is_private<T>(mut self, value: T) -> Self
@@ -2644,9 +3006,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sub_team_is_private = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sub_team_is_private: {e}")
-                });
+                self.sub_team_is_private = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sub_team_is_private: {e}"
+                        )
+                    });
                 self
             }
             pub fn sub_team_name<T>(mut self, value: T) -> Self
@@ -2656,7 +3022,9 @@ pub mod types {
             {
                 self.sub_team_name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for sub_team_name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for sub_team_name: {e}")
+                    });
                 self
             }
             pub fn sub_team_organization_id<T>(mut self, value: T) -> Self
@@ -2664,9 +3032,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sub_team_organization_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sub_team_organization_id: {e}")
-                });
+                self.sub_team_organization_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sub_team_organization_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn sub_team_parent_team_id<T>(mut self, value: T) -> Self
@@ -2674,9 +3046,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sub_team_parent_team_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sub_team_parent_team_id: {e}")
-                });
+                self.sub_team_parent_team_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sub_team_parent_team_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn sub_team_team_owner_id<T>(mut self, value: T) -> Self
@@ -2684,9 +3060,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sub_team_team_owner_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sub_team_team_owner_id: {e}")
-                });
+                self.sub_team_team_owner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sub_team_team_owner_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn sub_team_updated_at<T>(mut self, value: T) -> Self
@@ -2694,9 +3074,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sub_team_updated_at = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sub_team_updated_at: {e}")
-                });
+                self.sub_team_updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sub_team_updated_at: {e}"
+                        )
+                    });
                 self
             }
             pub fn submitter_email<T>(mut self, value: T) -> Self
@@ -2704,9 +3088,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.submitter_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for submitter_email: {e}")
-                });
+                self.submitter_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for submitter_email: {e}"
+                        )
+                    });
                 self
             }
             pub fn team_archived_at<T>(mut self, value: T) -> Self
@@ -2714,9 +3102,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.team_archived_at = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for team_archived_at: {e}")
-                });
+                self.team_archived_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for team_archived_at: {e}"
+                        )
+                    });
                 self
             }
             pub fn team_color<T>(mut self, value: T) -> Self
@@ -2726,7 +3118,9 @@ pub mod types {
             {
                 self.team_color = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for team_color: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for team_color: {e}")
+                    });
                 self
             }
             pub fn team_configuration_id<T>(mut self, value: T) -> Self
@@ -2734,9 +3128,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.team_configuration_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for team_configuration_id: {e}")
-                });
+                self.team_configuration_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for team_configuration_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn team_created_at<T>(mut self, value: T) -> Self
@@ -2744,9 +3142,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.team_created_at = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for team_created_at: {e}")
-                });
+                self.team_created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for team_created_at: {e}"
+                        )
+                    });
                 self
             }
             pub fn team_deleted_at<T>(mut self, value: T) -> Self
@@ -2754,9 +3156,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.team_deleted_at = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for team_deleted_at: {e}")
-                });
+                self.team_deleted_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for team_deleted_at: {e}"
+                        )
+                    });
                 self
             }
             pub fn team_description<T>(mut self, value: T) -> Self
@@ -2764,9 +3170,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.team_description = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for team_description: {e}")
-                });
+                self.team_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for team_description: {e}"
+                        )
+                    });
                 self
             }
             pub fn team_icon<T>(mut self, value: T) -> Self
@@ -2776,7 +3186,9 @@ pub mod types {
             {
                 self.team_icon = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for team_icon: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for team_icon: {e}")
+                    });
                 self
             }
             pub fn team_id<T>(mut self, value: T) -> Self
@@ -2786,7 +3198,9 @@ pub mod types {
             {
                 self.team_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for team_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for team_id: {e}")
+                    });
                 self
             }
             pub fn team_identifier<T>(mut self, value: T) -> Self
@@ -2794,9 +3208,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.team_identifier = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for team_identifier: {e}")
-                });
+                self.team_identifier = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for team_identifier: {e}"
+                        )
+                    });
                 self
             }
             pub fn team_is_active<T>(mut self, value: T) -> Self
@@ -2804,9 +3222,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.team_is_active = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for team_is_active: {e}")
-                });
+                self.team_is_active = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for team_is_active: {e}"
+                        )
+                    });
                 self
             }
             pub fn team_is_private<T>(mut self, value: T) -> Self
@@ -2814,9 +3236,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.team_is_private = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for team_is_private: {e}")
-                });
+                self.team_is_private = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for team_is_private: {e}"
+                        )
+                    });
                 self
             }
             pub fn team_name<T>(mut self, value: T) -> Self
@@ -2826,7 +3252,9 @@ pub mod types {
             {
                 self.team_name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for team_name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for team_name: {e}")
+                    });
                 self
             }
             pub fn team_organization_id<T>(mut self, value: T) -> Self
@@ -2834,9 +3262,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.team_organization_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for team_organization_id: {e}")
-                });
+                self.team_organization_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for team_organization_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn team_parent_team_id<T>(mut self, value: T) -> Self
@@ -2844,9 +3276,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.team_parent_team_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for team_parent_team_id: {e}")
-                });
+                self.team_parent_team_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for team_parent_team_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn team_team_owner_id<T>(mut self, value: T) -> Self
@@ -2854,9 +3290,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.team_team_owner_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for team_team_owner_id: {e}")
-                });
+                self.team_team_owner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for team_team_owner_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn team_updated_at<T>(mut self, value: T) -> Self
@@ -2864,9 +3304,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.team_updated_at = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for team_updated_at: {e}")
-                });
+                self.team_updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for team_updated_at: {e}"
+                        )
+                    });
                 self
             }
             pub fn ticket_id<T>(mut self, value: T) -> Self
@@ -2876,7 +3320,9 @@ pub mod types {
             {
                 self.ticket_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for ticket_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for ticket_id: {e}")
+                    });
                 self
             }
             pub fn ticket_identifier<T>(mut self, value: T) -> Self
@@ -2884,9 +3330,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ticket_identifier = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for ticket_identifier: {e}")
-                });
+                self.ticket_identifier = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ticket_identifier: {e}"
+                        )
+                    });
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
@@ -2896,7 +3346,9 @@ pub mod types {
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for title: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -2906,7 +3358,9 @@ pub mod types {
             {
                 self.type_ = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
                 self
             }
             pub fn type_id<T>(mut self, value: T) -> Self
@@ -2916,7 +3370,9 @@ pub mod types {
             {
                 self.type_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_id: {e}")
+                    });
                 self
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
@@ -2926,7 +3382,9 @@ pub mod types {
             {
                 self.updated_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
                 self
             }
         }
@@ -3187,8 +3645,14 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            is_edited: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            is_pinned: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            is_edited: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            is_pinned: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             metadata: ::std::result::Result<
                 ::std::option::Option<
                     ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -3251,13 +3715,15 @@ pub mod types {
             pub fn attachments<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                    >,
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.attachments = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for attachments: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for attachments: {e}")
+                    });
                 self
             }
             pub fn author<T>(mut self, value: T) -> Self
@@ -3267,7 +3733,9 @@ pub mod types {
             {
                 self.author = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for author: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for author: {e}")
+                    });
                 self
             }
             pub fn author_avatar_url<T>(mut self, value: T) -> Self
@@ -3275,9 +3743,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.author_avatar_url = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for author_avatar_url: {e}")
-                });
+                self.author_avatar_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for author_avatar_url: {e}"
+                        )
+                    });
                 self
             }
             pub fn author_id<T>(mut self, value: T) -> Self
@@ -3287,7 +3759,9 @@ pub mod types {
             {
                 self.author_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for author_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for author_id: {e}")
+                    });
                 self
             }
             pub fn author_user_type<T>(mut self, value: T) -> Self
@@ -3295,9 +3769,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.author_user_type = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for author_user_type: {e}")
-                });
+                self.author_user_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for author_user_type: {e}"
+                        )
+                    });
                 self
             }
             pub fn comment_type<T>(mut self, value: T) -> Self
@@ -3307,7 +3785,9 @@ pub mod types {
             {
                 self.comment_type = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for comment_type: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for comment_type: {e}")
+                    });
                 self
             }
             pub fn comment_visibility<T>(mut self, value: T) -> Self
@@ -3315,9 +3795,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.comment_visibility = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for comment_visibility: {e}")
-                });
+                self.comment_visibility = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for comment_visibility: {e}"
+                        )
+                    });
                 self
             }
             pub fn content<T>(mut self, value: T) -> Self
@@ -3327,7 +3811,9 @@ pub mod types {
             {
                 self.content = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for content: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for content: {e}")
+                    });
                 self
             }
             pub fn content_html<T>(mut self, value: T) -> Self
@@ -3337,7 +3823,9 @@ pub mod types {
             {
                 self.content_html = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for content_html: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for content_html: {e}")
+                    });
                 self
             }
             pub fn content_json<T>(mut self, value: T) -> Self
@@ -3347,7 +3835,9 @@ pub mod types {
             {
                 self.content_json = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for content_json: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for content_json: {e}")
+                    });
                 self
             }
             pub fn content_markdown<T>(mut self, value: T) -> Self
@@ -3355,9 +3845,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.content_markdown = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for content_markdown: {e}")
-                });
+                self.content_markdown = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for content_markdown: {e}"
+                        )
+                    });
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -3367,7 +3861,9 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn customer_contact_avatar_url<T>(mut self, value: T) -> Self
@@ -3375,9 +3871,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.customer_contact_avatar_url = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for customer_contact_avatar_url: {e}")
-                });
+                self.customer_contact_avatar_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for customer_contact_avatar_url: {e}"
+                        )
+                    });
                 self
             }
             pub fn customer_contact_email<T>(mut self, value: T) -> Self
@@ -3385,9 +3885,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.customer_contact_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for customer_contact_email: {e}")
-                });
+                self.customer_contact_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for customer_contact_email: {e}"
+                        )
+                    });
                 self
             }
             pub fn customer_contact_first_name<T>(mut self, value: T) -> Self
@@ -3395,9 +3899,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.customer_contact_first_name = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for customer_contact_first_name: {e}")
-                });
+                self.customer_contact_first_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for customer_contact_first_name: {e}"
+                        )
+                    });
                 self
             }
             pub fn customer_contact_id<T>(mut self, value: T) -> Self
@@ -3405,9 +3913,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.customer_contact_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for customer_contact_id: {e}")
-                });
+                self.customer_contact_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for customer_contact_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn customer_contact_last_name<T>(mut self, value: T) -> Self
@@ -3415,9 +3927,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.customer_contact_last_name = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for customer_contact_last_name: {e}")
-                });
+                self.customer_contact_last_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for customer_contact_last_name: {e}"
+                        )
+                    });
                 self
             }
             pub fn deleted_at<T>(mut self, value: T) -> Self
@@ -3427,7 +3943,9 @@ pub mod types {
             {
                 self.deleted_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for deleted_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for deleted_at: {e}")
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -3445,9 +3963,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.impersonated_user_avatar = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for impersonated_user_avatar: {e}")
-                });
+                self.impersonated_user_avatar = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for impersonated_user_avatar: {e}"
+                        )
+                    });
                 self
             }
             pub fn impersonated_user_email<T>(mut self, value: T) -> Self
@@ -3455,9 +3977,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.impersonated_user_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for impersonated_user_email: {e}")
-                });
+                self.impersonated_user_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for impersonated_user_email: {e}"
+                        )
+                    });
                 self
             }
             pub fn impersonated_user_name<T>(mut self, value: T) -> Self
@@ -3465,9 +3991,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.impersonated_user_name = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for impersonated_user_name: {e}")
-                });
+                self.impersonated_user_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for impersonated_user_name: {e}"
+                        )
+                    });
                 self
             }
             pub fn is_edited<T>(mut self, value: T) -> Self
@@ -3477,7 +4007,9 @@ pub mod types {
             {
                 self.is_edited = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for is_edited: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_edited: {e}")
+                    });
                 self
             }
             pub fn is_pinned<T>(mut self, value: T) -> Self
@@ -3487,21 +4019,25 @@ pub mod types {
             {
                 self.is_pinned = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for is_pinned: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_pinned: {e}")
+                    });
                 self
             }
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<
-                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                        >,
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                     >,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.metadata = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for metadata: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
                 self
             }
             pub fn parent_comment_id<T>(mut self, value: T) -> Self
@@ -3509,9 +4045,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.parent_comment_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for parent_comment_id: {e}")
-                });
+                self.parent_comment_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for parent_comment_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn source_email_id<T>(mut self, value: T) -> Self
@@ -3519,9 +4059,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.source_email_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for source_email_id: {e}")
-                });
+                self.source_email_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for source_email_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn thread_name<T>(mut self, value: T) -> Self
@@ -3531,7 +4075,9 @@ pub mod types {
             {
                 self.thread_name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for thread_name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for thread_name: {e}")
+                    });
                 self
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
@@ -3541,7 +4087,9 @@ pub mod types {
             {
                 self.updated_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
                 self
             }
         }
@@ -3623,7 +4171,10 @@ pub mod types {
             data: ::std::result::Result<super::Ticket, ::std::string::String>,
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
             status: ::std::result::Result<bool, ::std::string::String>,
-            timestamp: ::std::result::Result<::std::string::String, ::std::string::String>,
+            timestamp: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for TicketResponse {
             fn default() -> Self {
@@ -3643,7 +4194,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -3653,7 +4206,9 @@ pub mod types {
             {
                 self.message = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -3663,7 +4218,9 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
                 self
             }
             pub fn timestamp<T>(mut self, value: T) -> Self
@@ -3673,7 +4230,9 @@ pub mod types {
             {
                 self.timestamp = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for timestamp: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for timestamp: {e}")
+                    });
                 self
             }
         }
@@ -3735,7 +4294,9 @@ pub mod types {
                 ::std::string::String,
             >,
             custom_field_values: ::std::result::Result<
-                ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+                ::std::vec::Vec<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
@@ -3750,8 +4311,14 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            is_private: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            is_proactive: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            is_private: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            is_proactive: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             metadata: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
@@ -3846,7 +4413,9 @@ pub mod types {
             {
                 self.account_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for account_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for account_id: {e}")
+                    });
                 self
             }
             pub fn ai_generated_summary<T>(mut self, value: T) -> Self
@@ -3854,9 +4423,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ai_generated_summary = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for ai_generated_summary: {e}")
-                });
+                self.ai_generated_summary = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ai_generated_summary: {e}"
+                        )
+                    });
                 self
             }
             pub fn ai_generated_title<T>(mut self, value: T) -> Self
@@ -3864,9 +4437,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ai_generated_title = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for ai_generated_title: {e}")
-                });
+                self.ai_generated_title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ai_generated_title: {e}"
+                        )
+                    });
                 self
             }
             pub fn assigned_agent_email<T>(mut self, value: T) -> Self
@@ -3874,9 +4451,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.assigned_agent_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for assigned_agent_email: {e}")
-                });
+                self.assigned_agent_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for assigned_agent_email: {e}"
+                        )
+                    });
                 self
             }
             pub fn assigned_agent_id<T>(mut self, value: T) -> Self
@@ -3884,9 +4465,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.assigned_agent_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for assigned_agent_id: {e}")
-                });
+                self.assigned_agent_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for assigned_agent_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn attachment_urls<T>(mut self, value: T) -> Self
@@ -3894,21 +4479,27 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attachment_urls = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for attachment_urls: {e}")
-                });
+                self.attachment_urls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for attachment_urls: {e}"
+                        )
+                    });
                 self
             }
             pub fn closed_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.closed_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for closed_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for closed_at: {e}")
+                    });
                 self
             }
             pub fn closed_by_id<T>(mut self, value: T) -> Self
@@ -3918,21 +4509,27 @@ pub mod types {
             {
                 self.closed_by_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for closed_by_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for closed_by_id: {e}")
+                    });
                 self
             }
             pub fn custom_field_values<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::vec::Vec<
-                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                        >,
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                     >,
+                >,
                 T::Error: ::std::fmt::Display,
             {
-                self.custom_field_values = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for custom_field_values: {e}")
-                });
+                self.custom_field_values = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for custom_field_values: {e}"
+                        )
+                    });
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
@@ -3942,19 +4539,23 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
                 self
             }
             pub fn due_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.due_date = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for due_date: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for due_date: {e}")
+                    });
                 self
             }
             pub fn form_id<T>(mut self, value: T) -> Self
@@ -3964,7 +4565,9 @@ pub mod types {
             {
                 self.form_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for form_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for form_id: {e}")
+                    });
                 self
             }
             pub fn is_private<T>(mut self, value: T) -> Self
@@ -3974,7 +4577,9 @@ pub mod types {
             {
                 self.is_private = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for is_private: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_private: {e}")
+                    });
                 self
             }
             pub fn is_proactive<T>(mut self, value: T) -> Self
@@ -3984,19 +4589,23 @@ pub mod types {
             {
                 self.is_proactive = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for is_proactive: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_proactive: {e}")
+                    });
                 self
             }
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.metadata = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for metadata: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
                 self
             }
             pub fn priority_id<T>(mut self, value: T) -> Self
@@ -4006,7 +4615,9 @@ pub mod types {
             {
                 self.priority_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for priority_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for priority_id: {e}")
+                    });
                 self
             }
             pub fn priority_name<T>(mut self, value: T) -> Self
@@ -4016,7 +4627,9 @@ pub mod types {
             {
                 self.priority_name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for priority_name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for priority_name: {e}")
+                    });
                 self
             }
             pub fn proactive_channels<T>(mut self, value: T) -> Self
@@ -4024,9 +4637,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ProactiveChannel>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.proactive_channels = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for proactive_channels: {e}")
-                });
+                self.proactive_channels = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for proactive_channels: {e}"
+                        )
+                    });
                 self
             }
             pub fn sentiment_id<T>(mut self, value: T) -> Self
@@ -4036,7 +4653,9 @@ pub mod types {
             {
                 self.sentiment_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for sentiment_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for sentiment_id: {e}")
+                    });
                 self
             }
             pub fn source<T>(mut self, value: T) -> Self
@@ -4046,7 +4665,9 @@ pub mod types {
             {
                 self.source = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for source: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for source: {e}")
+                    });
                 self
             }
             pub fn status_id<T>(mut self, value: T) -> Self
@@ -4056,7 +4677,9 @@ pub mod types {
             {
                 self.status_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for status_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for status_id: {e}")
+                    });
                 self
             }
             pub fn status_name<T>(mut self, value: T) -> Self
@@ -4066,7 +4689,9 @@ pub mod types {
             {
                 self.status_name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for status_name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for status_name: {e}")
+                    });
                 self
             }
             pub fn sub_team_id<T>(mut self, value: T) -> Self
@@ -4076,7 +4701,9 @@ pub mod types {
             {
                 self.sub_team_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for sub_team_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for sub_team_id: {e}")
+                    });
                 self
             }
             pub fn submitter_email<T>(mut self, value: T) -> Self
@@ -4084,9 +4711,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.submitter_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for submitter_email: {e}")
-                });
+                self.submitter_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for submitter_email: {e}"
+                        )
+                    });
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
@@ -4096,7 +4727,9 @@ pub mod types {
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for title: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
                 self
             }
             pub fn type_id<T>(mut self, value: T) -> Self
@@ -4106,19 +4739,23 @@ pub mod types {
             {
                 self.type_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_id: {e}")
+                    });
                 self
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
                 self
             }
         }
@@ -4198,12 +4835,18 @@ pub mod types {
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Display::fmt(&self.0, f)
             }
         }
         impl ::std::fmt::Debug for ConversionError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Debug::fmt(&self.0, f)
             }
         }
@@ -4247,33 +4890,33 @@ impl ClientHooks<()> for &Client {}
 impl Client {
     /**Create a ticket
 
-    Sends a `POST` request to `/v1/tickets`
+Sends a `POST` request to `/v1/tickets`
 
-    Arguments:
-    - `body`: Create ticket request body
-    ```ignore
-    let response = client.create_ticket()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `body`: Create ticket request body
+```ignore
+let response = client.create_ticket()
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn create_ticket(&self) -> builder::CreateTicket<'_> {
         builder::CreateTicket::new(self)
     }
     /**Update a ticket
 
-    Sends a `PATCH` request to `/v1/tickets/{id}`
+Sends a `PATCH` request to `/v1/tickets/{id}`
 
-    Arguments:
-    - `id`
-    - `body`: Update ticket request body
-    ```ignore
-    let response = client.update_ticket()
-        .id(id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `id`
+- `body`: Update ticket request body
+```ignore
+let response = client.update_ticket()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn update_ticket(&self) -> builder::UpdateTicket<'_> {
         builder::UpdateTicket::new(self)
     }
@@ -4284,12 +4927,12 @@ pub mod builder {
     use super::types;
     #[allow(unused_imports)]
     use super::{
-        ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
-        ResponseValue, encode_path,
+        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
+        RequestBuilderExt, ResponseValue,
     };
     /**Builder for [`Client::create_ticket`]
 
-    [`Client::create_ticket`]: super::Client::create_ticket*/
+[`Client::create_ticket`]: super::Client::create_ticket*/
     #[derive(Debug, Clone)]
     pub struct CreateTicket<'a> {
         client: &'a super::Client,
@@ -4305,19 +4948,23 @@ pub mod builder {
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateTicketBody>,
-            <V as std::convert::TryInto<types::CreateTicketBody>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateTicketBody,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `CreateTicketBody` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `CreateTicketBody` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateTicketBody,
-                ) -> types::builder::CreateTicketBody,
+                types::builder::CreateTicketBody,
+            ) -> types::builder::CreateTicketBody,
         {
             self.body = self.body.map(f);
             self
@@ -4328,14 +4975,19 @@ pub mod builder {
         ) -> Result<ResponseValue<types::TicketResponse>, Error<types::ErrorResponse>> {
             let Self { client, body } = self;
             let body = body
-                .and_then(|v| types::CreateTicketBody::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::CreateTicketBody::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/v1/tickets", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4357,19 +5009,27 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::update_ticket`]
 
-    [`Client::update_ticket`]: super::Client::update_ticket*/
+[`Client::update_ticket`]: super::Client::update_ticket*/
     #[derive(Debug, Clone)]
     pub struct UpdateTicket<'a> {
         client: &'a super::Client,
@@ -4388,27 +5048,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateTicketBody>,
-            <V as std::convert::TryInto<types::UpdateTicketBody>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateTicketBody,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `UpdateTicketBody` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `UpdateTicketBody` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateTicketBody,
-                ) -> types::builder::UpdateTicketBody,
+                types::builder::UpdateTicketBody,
+            ) -> types::builder::UpdateTicketBody,
         {
             self.body = self.body.map(f);
             self
@@ -4420,18 +5087,21 @@ pub mod builder {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::UpdateTicketBody::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::UpdateTicketBody::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/tickets/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
+                "{}/v1/tickets/{}", client.baseurl, encode_path(& id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4452,12 +5122,20 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -32,7 +32,9 @@
 
 mod auth;
 mod config;
+// Written by `cargo xtask generate` (prettyplease-formatted, so rustfmt keeps off it).
 #[allow(missing_docs, clippy::all)]
+#[rustfmt::skip]
 mod generated;
 mod tls;
 

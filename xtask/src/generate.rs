@@ -25,7 +25,9 @@ pub fn run(mode: Mode) -> Result<(), String> {
         Mode::Write if current == fresh => println!("{GENERATED} is up to date"),
         Mode::Write => {
             fs::write(&path, &fresh).map_err(|e| format!("writing {GENERATED}: {e}"))?;
-            println!("wrote {GENERATED}; review the snapshots with `cargo insta test --review`");
+            println!(
+                "wrote {GENERATED}; now run `cargo test` and review changed snapshots with `cargo insta review`"
+            );
         }
         Mode::Check if current == fresh => println!("{GENERATED} is up to date"),
         Mode::Check => {
