@@ -65,11 +65,15 @@ pub fn generate(spec_yaml: &str) -> Result<String, Error> {
         return Err(Error::Invalid(violations));
     }
 
+    // The SDK's hand-written runtime rides along in the client (`inner`) and must
+    // implement the hooks that run every request (`HooksMode::Expected`).
     let mut settings = progenitor::GenerationSettings::new();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
-        .with_derive("schemars::JsonSchema");
+        .with_derive("schemars::JsonSchema")
+        .with_inner_type(quote::quote!(crate::runtime::Runtime))
+        .with_hooks(progenitor::HooksMode::Expected);
     let tokens = progenitor::Generator::new(&settings)
         .generate_tokens(&spec)
         .map_err(Error::Generator)?;

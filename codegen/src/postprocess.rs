@@ -10,8 +10,25 @@ use quote::ToTokens;
 use syn::visit_mut::VisitMut;
 
 pub(crate) fn apply(file: &mut syn::File) {
+    use_sdk_runtime(file);
     remove_constructors(file);
     default_flattened_maps(file);
+}
+
+/// Points the generated code's runtime imports (`Error`, `ResponseValue`, `ClientHooks`
+/// and friends) at the SDK's `crate::runtime` instead of `progenitor_client`.
+/// progenitor's `Error` loses the status code when a body does not decode and has no
+/// room for the attempt count or the request id; the SDK's types keep every fact.
+fn use_sdk_runtime(file: &mut syn::File) {
+    for item in &mut file.items {
+        if let syn::Item::Use(u) = item
+            && let syn::UseTree::Path(path) = &mut u.tree
+            && path.ident == "progenitor_client"
+        {
+            let tree = (*path.tree).clone();
+            u.tree = syn::parse_quote!(crate::runtime::#tree);
+        }
+    }
 }
 
 /// Drops progenitor's `Client::new` (it unwraps the reqwest builder) and
@@ -102,6 +119,20 @@ mod tests {
             .collect();
         assert_eq!(client_fns, ["create_ticket", "update_ticket"]);
         assert!(!code.contains(".unwrap()"), "generated code unwraps");
+    }
+
+    #[test]
+    fn runtime_comes_from_the_sdk() {
+        let code = generated();
+        assert!(
+            !code.contains("progenitor_client"),
+            "generated code still uses progenitor_client"
+        );
+        assert!(
+            code.contains("pub use crate::runtime::{"),
+            "{}",
+            &code[..400]
+        );
     }
 
     #[test]

@@ -4,28 +4,28 @@ use std::fmt;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
+use crate::config::ConfigError;
+
 /// The header Thena reads the key from.
 pub(crate) const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
 
-/// An API key. Its `Debug` never shows the key.
+/// A checked API key, held as the header value it is sent as. The value is marked
+/// sensitive, so reqwest and hyper never print it; this type's `Debug` never shows it.
 #[derive(Clone)]
-pub(crate) struct ApiKey(String);
+pub(crate) struct ApiKey(HeaderValue);
 
 impl ApiKey {
-    pub(crate) fn new(key: String) -> Self {
-        Self(key)
-    }
-
-    /// The header value, marked sensitive so that reqwest, hyper and their logs never
-    /// print it. `None` when the key holds characters an HTTP header cannot carry.
-    pub(crate) fn header_value(&self) -> Option<HeaderValue> {
-        let mut value = HeaderValue::from_str(&self.0).ok()?;
+    pub(crate) fn parse(key: &str) -> Result<Self, ConfigError> {
+        if key.trim().is_empty() {
+            return Err(ConfigError::MissingApiKey);
+        }
+        let mut value = HeaderValue::from_str(key).map_err(|_| ConfigError::InvalidApiKey)?;
         value.set_sensitive(true);
-        Some(value)
+        Ok(Self(value))
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.trim().is_empty()
+    pub(crate) fn header_value(&self) -> HeaderValue {
+        self.0.clone()
     }
 }
 

@@ -1,81 +1,232 @@
-//! Building a [`Client`]: base URL, API key, TLS.
+//! Building a [`Client`]: where it connects, with which key, and how patiently.
 
 use std::fmt;
-
-use reqwest::header::HeaderMap;
+use std::net::IpAddr;
+use std::time::Duration;
 
 use crate::Client;
-use crate::auth::{API_KEY_HEADER, ApiKey};
+use crate::auth::ApiKey;
+use crate::runtime::Runtime;
 
 /// Where the Thena platform's API lives.
 pub const DEFAULT_BASE_URL: &str = "https://platform.thena.ai";
+
+/// The `User-Agent` of every request: the SDK and its version.
+pub(crate) const USER_AGENT: &str = concat!("thena-sdk-rust/", env!("CARGO_PKG_VERSION"));
+
+/// How a client behaves, fixed when it is built.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) operation_timeout: Option<Duration>,
+    pub(crate) max_retries: u32,
+    pub(crate) backoff_base: Duration,
+    pub(crate) backoff_cap: Duration,
+    pub(crate) max_retry_wait: Duration,
+    pub(crate) idempotent_creates: bool,
+    pub(crate) rate_limit_aware: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            operation_timeout: None,
+            max_retries: 2,
+            backoff_base: Duration::from_millis(500),
+            backoff_cap: Duration::from_secs(8),
+            max_retry_wait: Duration::from_secs(60),
+            idempotent_creates: true,
+            rate_limit_aware: true,
+        }
+    }
+}
 
 impl Client {
     /// Starts building a client; [`ClientBuilder::build`] checks the settings.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
+
+    /// A client configured from the environment; see [`ClientBuilder::from_env`].
+    pub fn from_env() -> Result<Client, ConfigError> {
+        ClientBuilder::from_env()?.build()
+    }
 }
 
 /// Settings for a [`Client`]. Its `Debug` never shows the API key.
-#[derive(Clone, Debug)]
+#[derive(Clone, Default)]
 pub struct ClientBuilder {
-    base_url: String,
-    api_key: Option<ApiKey>,
+    base_url: Option<String>,
+    api_key: Option<String>,
+    settings: Settings,
+    allow_insecure_http: bool,
+    http_client: Option<reqwest::Client>,
 }
 
-impl Default for ClientBuilder {
-    fn default() -> Self {
-        Self {
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            api_key: None,
-        }
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("settings", &self.settings)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("http_client", &self.http_client)
+            .finish()
     }
 }
 
 impl ClientBuilder {
-    /// The API's base URL, scheme and host with an optional port and path prefix.
+    /// Settings from the environment: `THENA_API_KEY` (required), `THENA_BASE_URL`,
+    /// `THENA_MAX_RETRIES` and `THENA_TIMEOUT_SECS`. The builder can still be adjusted.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let var = |name: &'static str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let key = var("THENA_API_KEY").ok_or(ConfigError::MissingEnv("THENA_API_KEY"))?;
+        let mut builder = Self::default().api_key(key);
+        if let Some(url) = var("THENA_BASE_URL") {
+            builder = builder.base_url(url);
+        }
+        if let Some(n) = var("THENA_MAX_RETRIES") {
+            let n = n.trim().parse().map_err(|_| ConfigError::InvalidEnv {
+                name: "THENA_MAX_RETRIES",
+                rule: "a whole number of retries, such as 2",
+            })?;
+            builder = builder.max_retries(n);
+        }
+        if let Some(secs) = var("THENA_TIMEOUT_SECS") {
+            let secs = secs
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(|s| Duration::try_from_secs_f64(s).ok());
+            let secs = secs
+                .filter(|d| !d.is_zero())
+                .ok_or(ConfigError::InvalidEnv {
+                    name: "THENA_TIMEOUT_SECS",
+                    rule: "a positive number of seconds, such as 30 or 2.5",
+                })?;
+            builder = builder.timeout(secs);
+        }
+        Ok(builder)
+    }
+
+    /// The API's base URL: scheme and host, with an optional port and path prefix.
     /// Defaults to [`DEFAULT_BASE_URL`]; a trailing slash is harmless.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
+        self.base_url = Some(url.into());
         self
     }
 
     /// The API key, sent as the `x-api-key` header on every request. Required.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(ApiKey::new(key.into()));
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The limit for one attempt, from connecting to the last byte of the body
+    /// (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings.timeout = timeout;
+        self
+    }
+
+    /// The limit for establishing a connection (default 10 s). Not applied to a client
+    /// passed to [`http_client`](Self::http_client), which keeps its own.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.connect_timeout = timeout;
+        self
+    }
+
+    /// A limit for a whole call, retries and waits included (default: none). A retry
+    /// whose wait would end past it is not made; the last failure is returned at once.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.operation_timeout = Some(timeout);
+        self
+    }
+
+    /// How many times a transient failure is retried (default 2, so 3 attempts).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.settings.max_retries = retries;
+        self
+    }
+
+    /// Exponential backoff between retries: `base * 2^n`, capped at `cap`, with jitter
+    /// (default 0.5 s and 8 s). A server's `Retry-After` takes precedence.
+    pub fn backoff(mut self, base: Duration, cap: Duration) -> Self {
+        self.settings.backoff_base = base;
+        self.settings.backoff_cap = cap;
+        self
+    }
+
+    /// The longest wait the client accepts before a retry or for a rate-limit reset
+    /// (default 60 s). A server asking for longer gets its error returned at once,
+    /// with the wait in [`Error::retry_after`](crate::Error::retry_after).
+    pub fn max_retry_wait(mut self, wait: Duration) -> Self {
+        self.settings.max_retry_wait = wait;
+        self
+    }
+
+    /// Whether a create without a `deDuplicationKey` gets a generated one (default
+    /// true). Creates are retried only with a key: turning this off also turns off the
+    /// retries of creates that do not set one themselves.
+    pub fn idempotent_creates(mut self, enabled: bool) -> Self {
+        self.settings.idempotent_creates = enabled;
+        self
+    }
+
+    /// Whether the client tracks the server's `X-RateLimit-*` window and waits for its
+    /// reset instead of sending into a spent window (default true).
+    pub fn rate_limit_aware(mut self, enabled: bool) -> Self {
+        self.settings.rate_limit_aware = enabled;
+        self
+    }
+
+    /// Allows plain `http://` to hosts other than loopback (default false: the API key
+    /// would travel in clear).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Sends through this `reqwest::Client` (for proxies, custom TLS, connection
+    /// pools shared with other code) instead of one the SDK builds.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
         self
     }
 
     /// Checks the settings and builds the client. Never panics.
     pub fn build(self) -> Result<Client, ConfigError> {
-        let base_url = normalize_base_url(&self.base_url)?;
-        let key = self.api_key.ok_or(ConfigError::MissingApiKey)?;
-        if key.is_empty() {
-            return Err(ConfigError::MissingApiKey);
-        }
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            API_KEY_HEADER,
-            key.header_value().ok_or(ConfigError::InvalidApiKey)?,
-        );
-
-        let tls = crate::tls::client_config().map_err(|e| ConfigError::Http(e.to_string()))?;
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .tls_backend_preconfigured(tls)
-            .build()
-            .map_err(|e| ConfigError::Http(e.to_string()))?;
+        let base_url = normalize_base_url(
+            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            self.allow_insecure_http,
+        )?;
+        let api_key = ApiKey::parse(self.api_key.as_deref().unwrap_or_default())?;
+        let http = match self.http_client {
+            Some(client) => client,
+            None => {
+                let tls =
+                    crate::tls::client_config().map_err(|e| ConfigError::Http(e.to_string()))?;
+                reqwest::Client::builder()
+                    .connect_timeout(self.settings.connect_timeout)
+                    .tls_backend_preconfigured(tls)
+                    .build()
+                    .map_err(|e| ConfigError::Http(e.to_string()))?
+            }
+        };
         Ok(Client {
             baseurl: base_url,
             client: http,
+            inner: Runtime::new(self.settings, api_key),
         })
     }
 }
 
 /// Parses the base URL and drops trailing slashes: the generated code appends paths
 /// that start with `/`, and `https://host//v1/tickets` is a different URL.
-fn normalize_base_url(raw: &str) -> Result<String, ConfigError> {
+fn normalize_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, ConfigError> {
     let invalid = |rule: &str| ConfigError::InvalidBaseUrl {
         url: raw.to_owned(),
         rule: rule.to_owned(),
@@ -90,17 +241,43 @@ fn normalize_base_url(raw: &str) -> Result<String, ConfigError> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid("it must not carry credentials"));
     }
+    if url.scheme() == "http" && !allow_insecure_http && !is_loopback(&url) {
+        return Err(invalid(
+            "plain http would send the API key in clear to a host other than loopback; \
+             use https, or allow_insecure_http(true)",
+        ));
+    }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-/// Why [`ClientBuilder::build`] refused the settings.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Why a client could not be configured. The message names the setting and the rule;
+/// it never shows the API key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// No API key, or an empty one.
     MissingApiKey,
-    /// The API key holds characters an HTTP header cannot carry (it is not shown).
+    /// The API key holds characters an HTTP header cannot carry.
     InvalidApiKey,
+    /// A required environment variable is not set.
+    MissingEnv(&'static str),
+    /// An environment variable does not hold what it should.
+    InvalidEnv {
+        /// The variable.
+        name: &'static str,
+        /// What it should hold.
+        rule: &'static str,
+    },
     /// The base URL is not usable.
     InvalidBaseUrl {
         /// The URL as given.
@@ -119,6 +296,8 @@ impl fmt::Display for ConfigError {
             Self::InvalidApiKey => f.write_str(
                 "api_key: must contain only visible ASCII characters (the key is not shown)",
             ),
+            Self::MissingEnv(name) => write!(f, "{name} is not set; it is required"),
+            Self::InvalidEnv { name, rule } => write!(f, "{name} must be {rule}"),
             Self::InvalidBaseUrl { url, rule } => write!(f, "base_url {url:?}: {rule}"),
             Self::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
         }
@@ -133,18 +312,16 @@ mod tests {
 
     #[test]
     fn trailing_slashes_are_dropped() {
+        let norm = |u| normalize_base_url(u, false);
         assert_eq!(
-            normalize_base_url("http://127.0.0.1:8080/").as_deref(),
+            norm("http://127.0.0.1:8080/").as_deref(),
             Ok("http://127.0.0.1:8080")
         );
         assert_eq!(
-            normalize_base_url("https://h.example/api//").as_deref(),
+            norm("https://h.example/api//").as_deref(),
             Ok("https://h.example/api")
         );
-        assert_eq!(
-            normalize_base_url(DEFAULT_BASE_URL).as_deref(),
-            Ok(DEFAULT_BASE_URL)
-        );
+        assert_eq!(norm(DEFAULT_BASE_URL).as_deref(), Ok(DEFAULT_BASE_URL));
     }
 
     #[test]
@@ -154,6 +331,8 @@ mod tests {
             ("ftp://h.example", "scheme"),
             ("https://h.example/?a=1", "query"),
             ("https://user:pw@h.example", "credentials"),
+            ("http://h.example", "in clear"),
+            ("http://10.0.0.1:8080", "in clear"),
         ] {
             let err = Client::builder()
                 .api_key("k")
@@ -166,6 +345,19 @@ mod tests {
             );
             assert!(err.to_string().contains(rule), "{url}: {err}");
         }
+    }
+
+    #[test]
+    fn plain_http_is_for_loopback_unless_allowed() {
+        for url in [
+            "http://localhost:1",
+            "http://127.0.0.1:1",
+            "http://127.8.9.10",
+            "http://[::1]:1",
+        ] {
+            assert!(normalize_base_url(url, false).is_ok(), "{url}");
+        }
+        assert!(normalize_base_url("http://h.example", true).is_ok());
     }
 
     #[test]
@@ -190,10 +382,16 @@ mod tests {
     fn debug_output_redacts_the_key() {
         const KEY: &str = "tk_live_DISTINCTIVE_0123456789";
         let builder = Client::builder().api_key(KEY);
-        assert!(!format!("{builder:?}").contains(KEY));
-        let client = builder.build().expect("valid settings");
-        let shown = format!("{client:?}");
-        assert!(shown.contains("x-api-key"), "{shown}");
-        assert!(!shown.contains(KEY), "{shown}");
+        let client = builder.clone().build().expect("valid settings");
+        for shown in [
+            format!("{builder:?}"),
+            format!("{client:?}"),
+            format!("{client:#?}"),
+        ] {
+            assert!(
+                !shown.contains(KEY) && !shown.contains("DISTINCTIVE"),
+                "{shown}"
+            );
+        }
     }
 }

@@ -32,11 +32,19 @@
 
 mod auth;
 mod config;
+mod error;
 // Written by `cargo xtask generate` (prettyplease-formatted, so rustfmt keeps off it).
 #[allow(missing_docs, clippy::all)]
 #[rustfmt::skip]
 mod generated;
+mod hooks;
+mod random;
+mod rate_limit;
+mod response;
+mod retry;
+mod runtime;
 mod tls;
 
 pub use config::{ClientBuilder, ConfigError, DEFAULT_BASE_URL};
 pub use generated::*;
+pub use response::{RateLimit, ResponseHead};
