@@ -5,6 +5,7 @@
 //! output is deterministic: the same spec always gives byte-identical source.
 
 mod postprocess;
+pub mod spec;
 mod validate;
 
 pub use validate::{Violation, validate};

@@ -8,9 +8,10 @@ use std::collections::HashSet;
 use std::fmt;
 
 use openapiv3::{
-    OpenAPI, Operation, ReferenceOr, Response, Schema, SchemaKind, StatusCode, Type,
-    VariantOrUnknownOrEmpty,
+    OpenAPI, Operation, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty,
 };
+
+use crate::spec::{escape, is_success, resolve_response, resolve_schema, status_name};
 
 /// One broken rule, at one place in the spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +96,7 @@ fn check_responses(
         .responses
         .responses
         .iter()
-        .map(|(code, r)| (code_name(code), is_success(code), r));
+        .map(|(code, r)| (status_name(code), is_success(code), r));
     let default = op
         .responses
         .default
@@ -274,43 +275,6 @@ fn unbox(schema: &ReferenceOr<Box<Schema>>) -> ReferenceOr<Schema> {
         },
         ReferenceOr::Item(s) => ReferenceOr::Item((**s).clone()),
     }
-}
-
-fn resolve_schema<'a>(spec: &'a OpenAPI, reference: &str) -> Option<&'a Schema> {
-    let name = reference.strip_prefix("#/components/schemas/")?;
-    spec.components.as_ref()?.schemas.get(name)?.as_item()
-}
-
-fn resolve_response<'a>(
-    spec: &'a OpenAPI,
-    response: &'a ReferenceOr<Response>,
-) -> Option<&'a Response> {
-    match response {
-        ReferenceOr::Item(r) => Some(r),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix("#/components/responses/")?;
-            spec.components.as_ref()?.responses.get(name)?.as_item()
-        }
-    }
-}
-
-fn code_name(code: &StatusCode) -> String {
-    match code {
-        StatusCode::Code(n) => n.to_string(),
-        StatusCode::Range(n) => format!("{n}XX"),
-    }
-}
-
-fn is_success(code: &StatusCode) -> bool {
-    match code {
-        StatusCode::Code(n) => (100..400).contains(n),
-        StatusCode::Range(n) => *n < 4,
-    }
-}
-
-/// Escapes a JSON pointer segment (RFC 6901).
-pub(crate) fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
 }
 
 fn violation(pointer: &str, rule: &str) -> Violation {

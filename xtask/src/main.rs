@@ -1,6 +1,11 @@
 //! `cargo xtask <command>`: the project's automation, in Rust so it runs wherever cargo does.
 
+mod diff;
 mod generate;
+mod lint;
+mod roles;
+mod rust_names;
+mod schema_ref;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -12,6 +17,12 @@ usage: cargo xtask <command>
 commands:
   generate [--check]   regenerate sdk/src/generated.rs from spec/thena.yaml;
                        with --check, change nothing and fail if it is stale
+  lint                 check spec/thena.yaml against codegen's rules and the house rules
+  diff [BASE] [--allow-breaking] [--format text|markdown]
+                       what the working copy of spec/thena.yaml changes for SDK users
+                       since git revision BASE (default HEAD), each change judged
+                       breaking or not; exits 1 if any breaks (unless
+                       --allow-breaking), 2 if the comparison cannot be made
   test                 every check a submission must pass (what CI runs)";
 
 fn main() -> ExitCode {
@@ -20,6 +31,14 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["generate"] => generate::run(generate::Mode::Write),
         ["generate", "--check"] => generate::run(generate::Mode::Check),
+        ["lint"] => lint::run(),
+        ["diff", rest @ ..] => {
+            return match diff::run(rest) {
+                Ok(diff::Outcome::Accepted) => ExitCode::SUCCESS,
+                Ok(diff::Outcome::Breaking) => ExitCode::FAILURE,
+                Err(msg) => fail(&msg, ExitCode::from(2)),
+            };
+        }
         ["test"] => test::run(),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
@@ -29,11 +48,13 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            ExitCode::FAILURE
-        }
+        Err(msg) => fail(&msg, ExitCode::FAILURE),
     }
+}
+
+fn fail(msg: &str, code: ExitCode) -> ExitCode {
+    eprintln!("error: {msg}");
+    code
 }
 
 /// The workspace root: xtask lives one level below it.

@@ -2,10 +2,12 @@
 
 use std::process::Command;
 
-use crate::generate;
+use crate::{generate, lint};
 
 pub fn run() -> Result<(), String> {
     cargo(&["fmt", "--all", "--check"])?;
+    step("cargo xtask lint");
+    lint::run()?;
     cargo(&[
         "clippy",
         "--workspace",
