@@ -110,7 +110,7 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            if let Some(wait) = self.inner.rate_limit.reserve(SystemTime::now())
+            while let Some(wait) = self.inner.rate_limit.reserve(SystemTime::now())
                 && fits(wait)
             {
                 tracing::debug!(
@@ -200,25 +200,91 @@ impl Client {
     }
 }
 
-fn json_body(request: &Request) -> Option<serde_json::Map<String, serde_json::Value>> {
-    serde_json::from_slice(request.body()?.as_bytes()?).ok()
+fn has_dedup_key(request: &Request) -> bool {
+    request
+        .body()
+        .and_then(|b| b.as_bytes())
+        .is_some_and(body_has_dedup_key)
 }
 
-fn has_dedup_key(request: &Request) -> bool {
-    json_body(request).is_some_and(|body| body.get(DEDUP_KEY).is_some_and(|k| !k.is_null()))
+/// Whether a JSON object body has a non-null top-level `deDuplicationKey`. A byte search
+/// answers the common case; only a body that mentions the key is parsed.
+fn body_has_dedup_key(body: &[u8]) -> bool {
+    let needle = br#""deDuplicationKey":"#;
+    body.windows(needle.len()).any(|w| w == needle)
+        && serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body)
+            .is_ok_and(|body| body.get(DEDUP_KEY).is_some_and(|k| !k.is_null()))
 }
 
 /// Gives a create without a deDuplicationKey a fresh one, so that every attempt of this
 /// call carries the same key and the server creates the ticket at most once.
 fn ensure_dedup_key(request: &mut Request) {
-    let Some(mut body) = json_body(request) else {
+    let Some(body) = request.body().and_then(|b| b.as_bytes()) else {
         return;
     };
-    if body.get(DEDUP_KEY).is_some_and(|k| !k.is_null()) {
+    if body_has_dedup_key(body) {
         return;
     }
-    body.insert(DEDUP_KEY.into(), random::uuid_v4().into());
-    if let Ok(bytes) = serde_json::to_vec(&body) {
-        *request.body_mut() = Some(bytes.into());
+    if let Some(with_key) = insert_dedup_key(body, &random::uuid_v4()) {
+        *request.body_mut() = Some(with_key.into());
+    }
+}
+
+/// Adds `"deDuplicationKey":"<key>"` to a serialized JSON object, before its closing
+/// brace, without parsing it. `None` when the body is not an object.
+fn insert_dedup_key(body: &[u8], key: &str) -> Option<Vec<u8>> {
+    let close = body
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .filter(|&i| body[i] == b'}')?;
+    let head = &body[..close];
+    let open = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .filter(|&i| head[i] == b'{')?;
+    let empty = head[open + 1..].iter().all(u8::is_ascii_whitespace);
+    let mut out = Vec::with_capacity(body.len() + DEDUP_KEY.len() + key.len() + 6);
+    out.extend_from_slice(head);
+    if !empty {
+        out.push(b',');
+    }
+    out.extend_from_slice(format!(r#""{DEDUP_KEY}":"{key}""#).as_bytes());
+    out.extend_from_slice(&body[close..]);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    #[test]
+    fn a_key_is_inserted_into_any_object_and_stays_valid_json() {
+        for body in [
+            json!({}),
+            json!({ "title": "t", "metadata": { "a": [1, { "b": "}" }] } }),
+        ] {
+            let bytes = serde_json::to_vec(&body).expect("serializes");
+            let with_key = insert_dedup_key(&bytes, "k-1").expect("an object");
+            let parsed: Value = serde_json::from_slice(&with_key).expect("still JSON");
+            let mut expected = body.clone();
+            expected["deDuplicationKey"] = json!("k-1");
+            assert_eq!(parsed, expected);
+            assert!(body_has_dedup_key(&with_key));
+        }
+        assert_eq!(insert_dedup_key(b"[1]", "k"), None);
+        assert_eq!(insert_dedup_key(b"", "k"), None);
+    }
+
+    #[test]
+    fn only_a_top_level_non_null_key_counts() {
+        let has = |v: Value| body_has_dedup_key(&serde_json::to_vec(&v).expect("serializes"));
+        assert!(has(json!({ "deDuplicationKey": "k" })));
+        assert!(!has(json!({ "deDuplicationKey": null })));
+        assert!(!has(json!({ "metadata": { "deDuplicationKey": "k" } })));
+        assert!(!has(
+            json!({ "description": "about \"deDuplicationKey\": keys" })
+        ));
+        assert!(!has(json!({ "title": "t" })));
     }
 }

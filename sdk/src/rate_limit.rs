@@ -16,10 +16,15 @@ pub(crate) struct RateLimiter {
     window: Mutex<Option<Window>>,
 }
 
+/// What the client knows of the server's current window. `remaining` counts down with
+/// every request this client sends, so that requests in flight are accounted for before
+/// the server's answer to them arrives.
 #[derive(Clone, Copy, Debug)]
 struct Window {
+    limit: Option<u64>,
     remaining: u64,
-    reset: SystemTime,
+    /// `None` once the reset has passed and no response of the new window has come back.
+    reset: Option<SystemTime>,
 }
 
 impl RateLimiter {
@@ -43,23 +48,26 @@ impl RateLimiter {
         if !self.enabled {
             return None;
         }
-        let mut window = self.window();
-        match window.as_mut() {
-            Some(w) if w.reset > now && w.remaining == 0 => w.reset.duration_since(now).ok(),
-            Some(w) if w.reset > now => {
-                w.remaining -= 1;
-                None
-            }
-            // Past its reset, or never seen: the next response tells.
+        let mut guard = self.window();
+        let w = guard.as_mut()?;
+        if w.reset.is_some_and(|reset| reset <= now) {
+            // A new window: the full limit, counted down until the server reports.
+            w.remaining = w.limit.unwrap_or(u64::MAX);
+            w.reset = None;
+        }
+        match (w.remaining, w.reset) {
+            (0, Some(reset)) => reset.duration_since(now).ok(),
+            // Spent, with no reset known: let the server say how long.
+            (0, None) => None,
             _ => {
-                *window = None;
+                w.remaining -= 1;
                 None
             }
         }
     }
 
-    /// Learns the window from a response. Responses of one window arrive out of order, so
-    /// the lower `remaining` wins; a later reset starts a new window.
+    /// Learns the window from a response. Reports of one window arrive out of order and
+    /// lag the requests in flight, so the lower of the local count and the report wins.
     pub(crate) fn observe(&self, status: StatusCode, headers: &HeaderMap, now: SystemTime) {
         if !self.enabled {
             return;
@@ -67,24 +75,30 @@ impl RateLimiter {
         let mut window = self.window();
         if let Some(reported) = RateLimit::from_headers(headers) {
             match window.as_mut() {
-                Some(w) if w.reset == reported.reset => {
-                    w.remaining = w.remaining.min(reported.remaining)
+                // A report of a window already over.
+                Some(w) if w.reset.is_some_and(|reset| reset > reported.reset) => {}
+                Some(w) if w.reset.is_none_or(|reset| reset == reported.reset) => {
+                    w.remaining = w.remaining.min(reported.remaining);
+                    w.reset = Some(reported.reset);
+                    w.limit = reported.limit.or(w.limit);
                 }
-                Some(w) if w.reset > reported.reset => {}
                 _ => {
                     *window = Some(Window {
+                        limit: reported.limit,
                         remaining: reported.remaining,
-                        reset: reported.reset,
-                    })
+                        reset: Some(reported.reset),
+                    });
                 }
             }
         }
         if status == StatusCode::TOO_MANY_REQUESTS
             && let Some(wait) = retry::server_wait(status, headers, now)
         {
+            let limit = window.as_ref().and_then(|w| w.limit);
             *window = Some(Window {
+                limit,
                 remaining: 0,
-                reset: now + wait,
+                reset: Some(now + wait),
             });
         }
     }
@@ -116,6 +130,23 @@ mod tests {
         assert_eq!(limiter.reserve(at(100)), None);
         assert_eq!(limiter.reserve(at(101)), Some(Duration::from_secs(4)));
         assert_eq!(limiter.reserve(at(105)), None, "a new window");
+    }
+
+    #[test]
+    fn a_new_window_counts_down_from_the_limit_before_any_report() {
+        let limiter = RateLimiter::new(true);
+        limiter.observe(StatusCode::OK, &report(0, 105), at(100));
+        for _ in 0..20 {
+            assert_eq!(limiter.reserve(at(105)), None);
+        }
+        assert_eq!(
+            limiter.reserve(at(105)),
+            None,
+            "spent, but no reset known: the server decides"
+        );
+        // The first report of the new window lags the 20 requests in flight.
+        limiter.observe(StatusCode::OK, &report(19, 106), at(105));
+        assert_eq!(limiter.reserve(at(105)), Some(Duration::from_secs(1)));
     }
 
     #[test]
