@@ -50,12 +50,6 @@ async fn create_sends_the_key_and_the_body_to_v1_tickets_even_with_a_trailing_sl
         .and(path("/v1/tickets"))
         .and(header("x-api-key", KEY))
         .and(header("content-type", "application/json"))
-        .and(body_json(json!({
-            "title": "Need help with my account!",
-            "requestorEmail": "user@example.com",
-            "teamId": "team_12345",
-            "isProactive": false,
-        })))
         .respond_with(ResponseTemplate::new(201).set_body_json(envelope(json!({ "id": "T1" }))))
         .expect(1)
         .mount(&server)
@@ -69,6 +63,37 @@ async fn create_sends_the_key_and_the_body_to_v1_tickets_even_with_a_trailing_sl
         .expect("the mock answers 201");
     assert_eq!(created.status(), 201);
     assert_eq!(created.data.id.as_deref(), Some("T1"));
+
+    let received = server
+        .received_requests()
+        .await
+        .expect("requests are recorded");
+    let user_agent = received[0]
+        .headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok());
+    assert!(
+        user_agent.is_some_and(|ua| ua.starts_with("thena-sdk-rust/")),
+        "{user_agent:?}"
+    );
+    let mut sent: Value = serde_json::from_slice(&received[0].body).expect("a JSON body");
+    // The SDK makes every create idempotent with a generated key (a UUID v4).
+    let key = sent["deDuplicationKey"].take();
+    assert!(
+        key.as_str()
+            .is_some_and(|k| k.len() == 36 && k.as_bytes()[14] == b'4'),
+        "{key}"
+    );
+    sent.as_object_mut().map(|o| o.remove("deDuplicationKey"));
+    assert_eq!(
+        sent,
+        json!({
+            "title": "Need help with my account!",
+            "requestorEmail": "user@example.com",
+            "teamId": "team_12345",
+            "isProactive": false,
+        })
+    );
 }
 
 #[tokio::test]
