@@ -62,9 +62,10 @@ pub fn run(args: &[&str]) -> Result<Outcome, String> {
     } else {
         format!("{} ({commit})", options.base)
     };
+    let identical = old == new;
     match options.format {
-        Format::Text => print!("{}", report::text(&changes, &since)),
-        Format::Markdown => print!("{}", report::markdown(&changes, &since)),
+        Format::Text => print!("{}", report::text(&changes, &since, identical)),
+        Format::Markdown => print!("{}", report::markdown(&changes, &since, identical)),
     }
     let outcome = outcome(&changes, options.allow_breaking);
     if outcome == Outcome::Breaking {

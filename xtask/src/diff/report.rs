@@ -3,11 +3,25 @@
 use super::change::{Change, Group};
 use crate::generate::SPEC;
 
+/// What the report says when no operation or schema changed: either the spec is the
+/// same, or only parts that do not shape the generated API changed (info, servers,
+/// security, response headers), which a reviewer should still read in the text diff.
+fn unchanged(since: &str, identical: bool) -> String {
+    if identical {
+        format!("nothing changed since {since}")
+    } else {
+        format!(
+            "no operation or schema changed since {since}; other parts did (info, servers, \
+             security or response headers), which leave the generated API as it is"
+        )
+    }
+}
+
 /// Plain text: a summary line, then the changes grouped by operation and schema, one line
 /// each: verdict, Rust item, what changed — why it matters.
-pub fn text(changes: &[Change], since: &str) -> String {
+pub fn text(changes: &[Change], since: &str, identical: bool) -> String {
     if changes.is_empty() {
-        return format!("{SPEC}: nothing changed since {since}\n");
+        return format!("{SPEC}: {}\n", unchanged(since, identical));
     }
     let (broken, fine) = counts(changes);
     let mut out = format!("{SPEC} since {since}: {broken} breaking, {fine} non-breaking\n");
@@ -32,10 +46,10 @@ pub fn text(changes: &[Change], since: &str) -> String {
 }
 
 /// A `### Spec changes` section in Markdown, ready for a review or the CHANGELOG.
-pub fn markdown(changes: &[Change], since: &str) -> String {
+pub fn markdown(changes: &[Change], since: &str, identical: bool) -> String {
     let mut out = String::from("### Spec changes\n\n");
     if changes.is_empty() {
-        out += &format!("None: `{SPEC}` is unchanged since {since}.\n");
+        out += &format!("None in `{SPEC}`: {}.\n", unchanged(since, identical));
         return out;
     }
     let (broken, fine) = counts(changes);

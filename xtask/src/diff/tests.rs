@@ -107,7 +107,21 @@ fn unchanged_specs_have_no_changes() {
     let changes = diff(PROJECT, PROJECT);
     assert_eq!(changes, vec![]);
     assert_eq!(outcome(&changes, false), Outcome::Accepted);
-    assert!(report::text(&changes, "HEAD").contains("nothing changed"));
+    assert!(report::text(&changes, "HEAD", true).contains("nothing changed"));
+}
+
+#[test]
+fn changes_outside_operations_and_schemas_are_not_called_nothing() {
+    let old = thena_codegen::parse(PROJECT).expect("the project's spec parses");
+    let mut new = old.clone();
+    new.info.description = Some("edited".into());
+    let changes = compare(&old, &new);
+    assert_eq!(changes, vec![]);
+    let text = report::text(&changes, "HEAD", old == new);
+    assert!(
+        text.contains("other parts did") && !text.contains("nothing changed"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -453,13 +467,13 @@ fn done_when_scenario_on_the_project_spec() {
     assert_eq!(outcome(&changes, false), Outcome::Breaking);
     assert_eq!(outcome(&changes, true), Outcome::Accepted);
 
-    let text = report::text(&changes, "HEAD");
+    let text = report::text(&changes, "HEAD", false);
     assert!(text.contains("2 breaking, 1 non-breaking"), "{text}");
     assert!(
         text.contains("\nschema Ticket\n  BREAKING      types::Ticket::source"),
         "{text}"
     );
-    let markdown = report::markdown(&changes, "HEAD");
+    let markdown = report::markdown(&changes, "HEAD", false);
     assert!(markdown.starts_with("### Spec changes\n"), "{markdown}");
     assert!(
         markdown.contains("#### Schema `CreateTicketBody`"),
