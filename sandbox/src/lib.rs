@@ -1,1 +1,230 @@
-//! A local Thena-compatible server (work in progress).
+//! A local Thena-compatible server: the ticket API of the Thena platform, in memory, on
+//! the loopback interface. Use it to try the SDK, and to test your own integration
+//! without the real platform.
+//!
+//! ```no_run
+//! use thena_sandbox::{Fault, Route, Sandbox};
+//! use thena_sdk::{Client, types};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::start().await?;
+//! // The code under test talks to the sandbox instead of the platform.
+//! let client = Client::builder()
+//!     .base_url(sandbox.url())
+//!     .api_key(sandbox.api_key())
+//!     .build()?;
+//! let body = types::CreateTicketBody::builder()
+//!     .title("Printer on fire")
+//!     .requestor_email("user@example.com")
+//!     .team_id("team_12345");
+//! client.create_ticket().body(body).send().await?;
+//! assert_eq!(sandbox.tickets().len(), 1);
+//!
+//! // Script trouble: the next two creates get a 503, as from an overloaded server.
+//! sandbox.inject(Fault::status(503).times(2).on(Route::CreateTicket));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The sandbox answers like the documented platform: it validates bodies against the
+//! spec and names every invalid field, fills `id`, `ticketId`, `ticketIdentifier`,
+//! `status`, `source` and the timestamps the way the platform does, replays a create
+//! whose `deDuplicationKey` it has seen, and sends `X-RateLimit-*` headers. The steps
+//! every request goes through are listed in the source of its `api` module.
+//!
+//! Tests can inspect and script it through the [`Sandbox`] handle or, when it runs as
+//! the `thena-sandbox` binary, over HTTP under `/_sandbox`: `GET /_sandbox/tickets`,
+//! `GET`/`POST`/`DELETE /_sandbox/faults` (a [`Fault`] as JSON),
+//! `GET`/`DELETE /_sandbox/requests`.
+
+mod api;
+mod control;
+mod faults;
+mod ids;
+mod rate_limit;
+mod reply;
+mod requests;
+mod server;
+mod state;
+mod store;
+mod ticket;
+mod validate;
+
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::Router;
+use thena_sdk::types::Ticket;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use faults::{Fault, FaultBody, FaultKind, Route};
+pub use rate_limit::{ParseRateLimitError, RateLimit};
+pub use requests::{ApiKeyCheck, RequestRecord};
+
+use state::Shared;
+
+/// The API key a sandbox accepts unless told otherwise. Obviously not a real key.
+pub const DEFAULT_API_KEY: &str = "sandbox-api-key";
+
+/// A running sandbox. Dropping it stops the server; [`Sandbox::shutdown`] also waits
+/// for requests in flight.
+pub struct Sandbox {
+    url: String,
+    api_key: String,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Starts a sandbox on a port the OS chooses, with [`DEFAULT_API_KEY`] and
+    /// [`RateLimit::DEFAULT`]. Must be called inside a tokio runtime.
+    pub async fn start() -> io::Result<Self> {
+        Self::builder().start().await
+    }
+
+    /// Settings for a sandbox: port, API key, rate limit.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:40123`, without a trailing slash.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The API key clients must send in `x-api-key`.
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    /// Queues a fault for the next matching API requests; see [`Fault`].
+    pub fn inject(&self, fault: Fault) {
+        self.shared.faults.push(fault);
+    }
+
+    /// The faults still to apply, in order, with their remaining counts.
+    pub fn faults(&self) -> Vec<Fault> {
+        self.shared.faults.pending()
+    }
+
+    /// Removes every fault still to apply.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
+    }
+
+    /// Every ticket, in creation order, as the last create or update left it.
+    pub fn tickets(&self) -> Vec<Ticket> {
+        self.shared.store.list(None)
+    }
+
+    /// The API requests received so far (the last 10,000), oldest first.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.log.all()
+    }
+
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        self.shared.log.clear();
+    }
+
+    /// Stops accepting connections and waits (up to 5 seconds) for requests in flight.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings for a [`Sandbox`], from [`Sandbox::builder`].
+#[derive(Clone, Debug)]
+pub struct SandboxBuilder {
+    port: u16,
+    api_key: String,
+    rate_limit: RateLimit,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            api_key: DEFAULT_API_KEY.to_owned(),
+            rate_limit: RateLimit::DEFAULT,
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// The port on 127.0.0.1; 0 (the default) lets the OS choose a free one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The API key clients must send (default [`DEFAULT_API_KEY`]).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = key.into();
+        self
+    }
+
+    /// The rate limit (default [`RateLimit::DEFAULT`]).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = limit;
+        self
+    }
+
+    /// Binds the port and starts serving in a task of the current tokio runtime. Fails
+    /// if the port is taken or the API key is empty.
+    pub async fn start(self) -> io::Result<Sandbox> {
+        if self.api_key.trim().is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the API key must not be empty",
+            ));
+        }
+        let listener =
+            TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))).await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let shared = Arc::new(Shared::new(self.api_key.clone(), self.rate_limit));
+        let (stop, stopped) = oneshot::channel();
+        let server = tokio::spawn(server::serve(listener, app(Arc::clone(&shared)), stopped));
+        Ok(Sandbox {
+            url,
+            api_key: self.api_key,
+            shared,
+            stop: Some(stop),
+            server: Some(server),
+        })
+    }
+}
+
+fn app(shared: Arc<Shared>) -> Router {
+    api::routes()
+        .merge(control::routes())
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .with_state(shared)
+}

@@ -3,6 +3,7 @@
 mod diff;
 mod generate;
 mod lint;
+mod prism;
 mod roles;
 mod rust_names;
 mod schema_ref;

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::{generate, lint};
+use crate::{generate, lint, prism};
 
 pub fn run() -> Result<(), String> {
     cargo(&["fmt", "--all", "--check"])?;
@@ -19,6 +19,7 @@ pub fn run() -> Result<(), String> {
     step("cargo xtask generate --check");
     generate::run(generate::Mode::Check)?;
     cargo(&["test", "--workspace"])?;
+    prism::run()?;
     Ok(())
 }
 

@@ -1,0 +1,81 @@
+//! The control API for tests, under `/_sandbox`, a prefix the Thena API (all under
+//! `/v1`) cannot collide with. It has no authentication: the sandbox only listens on
+//! the loopback interface.
+//!
+//! - `GET /_sandbox/tickets[?teamId=T]`: the tickets, in creation order.
+//! - `GET /_sandbox/faults`: the faults still to apply; `POST` adds one (a [`Fault`] as
+//!   JSON); `DELETE` removes them all.
+//! - `GET /_sandbox/requests`: the request log, oldest first; `DELETE` empties it.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use crate::faults::Fault;
+use crate::reply::Reply;
+use crate::state::Shared;
+
+/// Where the control API lives.
+pub(crate) const PREFIX: &str = "/_sandbox";
+
+pub(crate) fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/_sandbox/tickets", get(tickets))
+        .route(
+            "/_sandbox/faults",
+            get(faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/_sandbox/requests", get(requests).delete(clear_requests))
+}
+
+#[derive(Deserialize)]
+struct TicketFilter {
+    #[serde(rename = "teamId")]
+    team_id: Option<String>,
+}
+
+async fn tickets(
+    State(shared): State<Arc<Shared>>,
+    Query(filter): Query<TicketFilter>,
+) -> Response {
+    Json(shared.store.list(filter.team_id.as_deref())).into_response()
+}
+
+async fn faults(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.faults.pending()).into_response()
+}
+
+async fn add_fault(
+    State(shared): State<Arc<Shared>>,
+    fault: Result<Json<Fault>, JsonRejection>,
+) -> Response {
+    match fault {
+        Ok(Json(fault)) => {
+            shared.faults.push(fault);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(rejection) => {
+            Reply::error(rejection.status(), rejection.body_text()).into_response(None)
+        }
+    }
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn requests(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.log.all()).into_response()
+}
+
+async fn clear_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.log.clear();
+    StatusCode::NO_CONTENT
+}

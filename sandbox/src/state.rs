@@ -1,0 +1,36 @@
+//! What every handler shares: the key, the store, the faults, the limit and the log.
+
+use axum::http::HeaderMap;
+
+use crate::faults::Faults;
+use crate::rate_limit::{Limiter, RateLimit};
+use crate::requests::{ApiKeyCheck, RequestLog};
+use crate::store::Store;
+
+pub(crate) struct Shared {
+    api_key: String,
+    pub(crate) store: Store,
+    pub(crate) faults: Faults,
+    pub(crate) limiter: Limiter,
+    pub(crate) log: RequestLog,
+}
+
+impl Shared {
+    pub(crate) fn new(api_key: String, rate_limit: RateLimit) -> Self {
+        Self {
+            api_key,
+            store: Store::default(),
+            faults: Faults::default(),
+            limiter: Limiter::new(rate_limit),
+            log: RequestLog::default(),
+        }
+    }
+
+    pub(crate) fn check_key(&self, headers: &HeaderMap) -> ApiKeyCheck {
+        match headers.get("x-api-key") {
+            None => ApiKeyCheck::Missing,
+            Some(key) if key.as_bytes() == self.api_key.as_bytes() => ApiKeyCheck::Valid,
+            Some(_) => ApiKeyCheck::Invalid,
+        }
+    }
+}

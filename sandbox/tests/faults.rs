@@ -1,0 +1,288 @@
+//! Scripted faults, seen by a plain HTTP client: each does exactly what it says, to
+//! exactly the requests it should, and the request log shows it.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use thena_sandbox::{ApiKeyCheck, Fault, FaultKind, Route, Sandbox};
+
+async fn sandbox() -> Sandbox {
+    Sandbox::start().await.expect("the sandbox starts")
+}
+
+async fn create(sandbox: &Sandbox, http: &reqwest::Client) -> reqwest::Result<reqwest::Response> {
+    common::create(
+        http,
+        sandbox.url(),
+        sandbox.api_key(),
+        &common::ticket("faults"),
+    )
+    .send()
+    .await
+}
+
+#[tokio::test]
+async fn a_status_fault_answers_n_requests_without_processing_them() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    sandbox.inject(Fault::status(503).times(2));
+    for _ in 0..2 {
+        let response = create(&sandbox, &http).await.expect("an answer");
+        assert_eq!(response.status(), 503);
+        assert!(response.headers().contains_key("x-ratelimit-remaining"));
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(body["statusCode"], 503);
+        assert_eq!(body["error"], "Service Unavailable");
+    }
+    assert!(
+        sandbox.tickets().is_empty(),
+        "faulted requests create nothing"
+    );
+    assert_eq!(
+        create(&sandbox, &http).await.expect("an answer").status(),
+        201
+    );
+    assert!(sandbox.faults().is_empty());
+    let statuses: Vec<_> = sandbox.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [Some(503), Some(503), Some(201)]);
+}
+
+#[tokio::test]
+async fn throttling_and_proxy_errors_look_like_the_real_thing() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    sandbox.inject(Fault::status(429).retry_after(3));
+    sandbox.inject(Fault::status(502).html());
+
+    let throttled = create(&sandbox, &http).await.expect("an answer");
+    assert_eq!(throttled.status(), 429);
+    assert_eq!(throttled.headers()["retry-after"], "3");
+
+    let proxy = create(&sandbox, &http).await.expect("an answer");
+    assert_eq!(proxy.status(), 502);
+    assert_eq!(proxy.headers()["content-type"], "text/html; charset=utf-8");
+    let page = proxy.text().await.expect("text");
+    assert!(page.contains("<h1>502 Bad Gateway</h1>"), "{page}");
+}
+
+#[tokio::test]
+async fn a_fault_limited_to_a_route_leaves_the_other_alone() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    sandbox.inject(Fault::status(500).on(Route::UpdateTicket));
+    let created: Value = create(&sandbox, &http)
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    let id = created["data"]["id"].as_str().expect("an id");
+    let update = http
+        .patch(format!("{}/v1/tickets/{id}", sandbox.url()))
+        .header("x-api-key", sandbox.api_key())
+        .json(&json!({"title": "changed"}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(update.status(), 500);
+    assert_eq!(
+        sandbox.tickets()[0].title.as_deref(),
+        Some("Printer on fire"),
+        "the faulted update changed nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_delay_holds_the_answer_and_then_processes_the_request() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    sandbox.inject(Fault::delay(Duration::from_millis(300)));
+    let started = Instant::now();
+    let response = create(&sandbox, &http).await.expect("an answer");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(response.status(), 201);
+    assert_eq!(sandbox.tickets().len(), 1);
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_a_connection_error_not_a_status() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    // Open a pooled connection first, so that the drop hits a reused one too.
+    assert_eq!(
+        create(&sandbox, &http).await.expect("an answer").status(),
+        201
+    );
+    sandbox.inject(Fault::drop_connection());
+    let err = create(&sandbox, &http).await.expect_err("no answer");
+    assert!(err.status().is_none(), "{err:?}");
+    assert!(err.is_request(), "{err:?}");
+    assert_eq!(sandbox.tickets().len(), 1, "dropped before processing");
+    // Exactly one request reached the sandbox: reqwest did not quietly retry it.
+    let last: Vec<_> = sandbox.requests().iter().map(|r| r.status).collect();
+    assert_eq!(last, [Some(201), None]);
+    assert_eq!(
+        create(&sandbox, &http).await.expect("an answer").status(),
+        201
+    );
+}
+
+#[tokio::test]
+async fn a_drop_after_processing_loses_the_answer_but_keeps_the_ticket() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    sandbox.inject(Fault::drop_connection().after_processing());
+    let err = create(&sandbox, &http).await.expect_err("no answer");
+    assert!(err.status().is_none(), "{err:?}");
+    assert_eq!(
+        sandbox.tickets().len(),
+        1,
+        "the ticket was created all the same"
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_body_fails_while_reading_it() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    sandbox.inject(Fault::truncate());
+    let response = create(&sandbox, &http).await.expect("the head arrives");
+    assert_eq!(response.status(), 201);
+    let promised = response.content_length().expect("a Content-Length");
+    let err = response.bytes().await.expect_err("the body is cut");
+    assert!(err.is_body() || err.is_decode(), "{err:?}");
+    assert!(promised > 100, "{promised}");
+    assert_eq!(sandbox.tickets().len(), 1, "the ticket was created");
+}
+
+#[tokio::test]
+async fn a_malformed_answer_breaks_the_spec_on_purpose() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    sandbox.inject(Fault::malformed().times(2));
+    let created: Value = create(&sandbox, &http)
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        created["data"]["ticketId"], "1",
+        "a string, not the integer 1"
+    );
+    let refused = http
+        .post(format!("{}/v1/tickets", sandbox.url()))
+        .json(&common::ticket("faults"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(refused.status(), 401);
+    let body: Value = refused.json().await.expect("JSON");
+    assert_eq!(body["statusCode"], "401");
+}
+
+#[tokio::test]
+async fn faults_are_scripted_over_http_too() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    let faults = format!("{}/_sandbox/faults", sandbox.url());
+    let added = http
+        .post(&faults)
+        .json(&json!({"kind": "status", "status": 503, "times": 3, "route": "PATCH /v1/tickets/{id}"}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(added.status(), 204);
+    let pending: Value = http
+        .get(&faults)
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        pending,
+        json!([{"kind": "status", "status": 503, "body": "json", "times": 3, "route": "PATCH /v1/tickets/{id}"}])
+    );
+    assert_eq!(
+        sandbox.faults(),
+        [Fault::status(503).times(3).on(Route::UpdateTicket)]
+    );
+
+    let invalid = http
+        .post(&faults)
+        .json(&json!({"kind": "explode"}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(invalid.status(), 422);
+    let body: Value = invalid.json().await.expect("an ErrorResponse");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("unknown variant `explode`")),
+        "{body}"
+    );
+
+    let cleared = http.delete(&faults).send().await.expect("an answer");
+    assert_eq!(cleared.status(), 204);
+    assert!(sandbox.faults().is_empty());
+}
+
+#[tokio::test]
+async fn the_request_log_shows_what_clients_sent_but_never_the_key() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    let mut body = common::ticket("faults");
+    body["deDuplicationKey"] = json!("retry-me");
+    sandbox.inject(Fault::status(503));
+    for _ in 0..2 {
+        common::create(&http, sandbox.url(), sandbox.api_key(), &body)
+            .send()
+            .await
+            .expect("an answer");
+    }
+    common::create(&http, sandbox.url(), "wrong", &body)
+        .send()
+        .await
+        .expect("an answer");
+
+    let log = sandbox.requests();
+    let keys: Vec<_> = log
+        .iter()
+        .map(|r| r.de_duplication_key.as_deref())
+        .collect();
+    assert_eq!(keys, [Some("retry-me"); 3]);
+    let checks: Vec<_> = log.iter().map(|r| r.api_key).collect();
+    assert_eq!(
+        checks,
+        [ApiKeyCheck::Valid, ApiKeyCheck::Valid, ApiKeyCheck::Invalid]
+    );
+    assert!(matches!(
+        log[0].fault,
+        Some(FaultKind::Status { status: 503, .. })
+    ));
+    assert_eq!(log[1].fault, None);
+    assert_eq!(log[0].route, Some(Route::CreateTicket));
+
+    let over_http = http
+        .get(format!("{}/_sandbox/requests", sandbox.url()))
+        .send()
+        .await
+        .expect("an answer")
+        .text()
+        .await
+        .expect("text");
+    assert!(over_http.contains("\"apiKey\":\"invalid\""), "{over_http}");
+    assert!(!over_http.contains(sandbox.api_key()), "{over_http}");
+    assert!(!over_http.contains("wrong"), "{over_http}");
+
+    http.delete(format!("{}/_sandbox/requests", sandbox.url()))
+        .send()
+        .await
+        .expect("an answer");
+    assert!(sandbox.requests().is_empty());
+}

@@ -1,0 +1,227 @@
+//! The API's edges over plain HTTP: what a client that is not the SDK can send.
+
+mod common;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use thena_sandbox::{Fault, RateLimit, Sandbox};
+
+async fn sandbox() -> Sandbox {
+    Sandbox::start().await.expect("the sandbox starts")
+}
+
+async fn error_message(response: reqwest::Response) -> Value {
+    let body: Value = response.json().await.expect("an ErrorResponse");
+    body["message"].clone()
+}
+
+#[tokio::test]
+async fn bodies_that_are_not_json_are_refused() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    let url = format!("{}/v1/tickets", sandbox.url());
+    let form = http
+        .post(&url)
+        .header("x-api-key", sandbox.api_key())
+        .header("content-type", "text/plain")
+        .body(common::ticket("t").to_string())
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(form.status(), 415);
+    assert_eq!(
+        error_message(form).await,
+        "Content-Type must be application/json"
+    );
+
+    let broken = http
+        .post(&url)
+        .header("x-api-key", sandbox.api_key())
+        .header("content-type", "application/json; charset=utf-8")
+        .body("{\"title\": ")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(broken.status(), 400);
+    let message = error_message(broken).await;
+    assert!(
+        message[0]
+            .as_str()
+            .is_some_and(|m| m.starts_with("the request body is not valid JSON")),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_body_over_one_mebibyte_gets_413() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    let mut body = common::ticket("t");
+    body["description"] = json!("x".repeat(1024 * 1024));
+    let response = common::create(&http, sandbox.url(), sandbox.api_key(), &body)
+        .send()
+        .await
+        .expect("an answer, not a reset");
+    assert_eq!(response.status(), 413);
+    assert!(sandbox.tickets().is_empty());
+    // Just under the limit is fine.
+    body["description"] = json!("x".repeat(1000 * 1000));
+    let response = common::create(&http, sandbox.url(), sandbox.api_key(), &body)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 201);
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_get_error_responses_with_the_headers() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    let missing = http
+        .get(format!("{}/v2/tickets", sandbox.url()))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(missing.status(), 404);
+    assert!(missing.headers().contains_key("x-ratelimit-limit"));
+    assert_eq!(error_message(missing).await, "Cannot GET /v2/tickets");
+
+    let wrong_method = http
+        .delete(format!("{}/v1/tickets/ABC", sandbox.url()))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(wrong_method.status(), 405);
+    assert_eq!(
+        error_message(wrong_method).await,
+        "Cannot DELETE /v1/tickets/ABC"
+    );
+    assert_eq!(sandbox.requests().len(), 2, "both are logged");
+}
+
+#[tokio::test]
+async fn the_excess_over_the_rate_limit_gets_429_with_retry_after() {
+    let limit = RateLimit::new(2, Duration::from_secs(3600)).expect("a valid limit");
+    let sandbox = Sandbox::builder()
+        .rate_limit(limit)
+        .start()
+        .await
+        .expect("the sandbox starts");
+    let http = common::http();
+    let mut remaining = Vec::new();
+    for _ in 0..2 {
+        let response = common::create(
+            &http,
+            sandbox.url(),
+            sandbox.api_key(),
+            &common::ticket("t"),
+        )
+        .send()
+        .await
+        .expect("an answer");
+        assert_eq!(response.status(), 201);
+        assert_eq!(response.headers()["x-ratelimit-limit"], "2");
+        remaining.push(response.headers()["x-ratelimit-remaining"].clone());
+    }
+    assert_eq!(remaining, ["1", "0"]);
+
+    let over = common::create(
+        &http,
+        sandbox.url(),
+        sandbox.api_key(),
+        &common::ticket("t"),
+    )
+    .send()
+    .await
+    .expect("an answer");
+    assert_eq!(over.status(), 429);
+    let header = |name: &str| -> u64 {
+        over.headers()[name]
+            .to_str()
+            .expect("ASCII")
+            .parse()
+            .expect("a number")
+    };
+    let now = chrono::Utc::now().timestamp().unsigned_abs();
+    let (reset, retry_after) = (header("x-ratelimit-reset"), header("retry-after"));
+    assert_eq!(header("x-ratelimit-remaining"), 0);
+    assert!(reset > now && reset <= now + 3600, "{reset} vs {now}");
+    assert!((1..=3600).contains(&retry_after), "{retry_after}");
+    let message = error_message(over).await;
+    assert!(
+        message.as_str().is_some_and(|m| m.contains("2/1h")),
+        "{message}"
+    );
+    assert_eq!(sandbox.tickets().len(), 2);
+}
+
+#[tokio::test]
+async fn tickets_are_listed_per_team_over_http() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    for team in ["red", "blue", "red"] {
+        common::create(
+            &http,
+            sandbox.url(),
+            sandbox.api_key(),
+            &common::ticket(team),
+        )
+        .send()
+        .await
+        .expect("an answer");
+    }
+    let red: Value = http
+        .get(format!("{}/_sandbox/tickets?teamId=red", sandbox.url()))
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    let identifiers: Vec<_> = red
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|t| t["ticketIdentifier"].clone())
+        .collect();
+    assert_eq!(identifiers, [json!("RED-1"), json!("RED-2")]);
+    assert_eq!(sandbox.tickets().len(), 3);
+}
+
+#[tokio::test]
+async fn shutdown_lets_a_request_in_flight_finish_then_refuses_connections() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    let url = sandbox.url().to_owned();
+    sandbox.inject(Fault::delay(Duration::from_millis(300)));
+    let in_flight = tokio::spawn({
+        let (http, key) = (http.clone(), sandbox.api_key().to_owned());
+        let url = url.clone();
+        async move {
+            common::create(&http, &url, &key, &common::ticket("t"))
+                .send()
+                .await
+                .map(|r| r.status())
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    sandbox.shutdown().await;
+    let status = in_flight.await.expect("the task ends").expect("an answer");
+    assert_eq!(status, 201);
+    let err = common::create(&http, &url, "k", &common::ticket("t"))
+        .send()
+        .await
+        .expect_err("nobody listens");
+    assert!(err.is_connect() || err.is_request(), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_key_must_not_be_empty() {
+    let err = Sandbox::builder()
+        .api_key(" ")
+        .start()
+        .await
+        .expect_err("refused");
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+}

@@ -1,0 +1,127 @@
+//! `cargo run --example quickstart`: create a ticket, then update it.
+//!
+//! With no `THENA_API_KEY` in the environment it starts the embedded sandbox in-process
+//! (no network needed). With `THENA_API_KEY` it talks to `THENA_BASE_URL` (default: the
+//! Thena platform), in the team `THENA_TEAM_ID` (default: `team_12345`).
+
+use std::error::Error;
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use thena_sandbox::Sandbox;
+use thena_sdk::{Client, DEFAULT_BASE_URL, types};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("quickstart failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
+    let env = |name| {
+        std::env::var(name)
+            .ok()
+            .filter(|v: &String| !v.trim().is_empty())
+    };
+    // Kept alive until the end: dropping the handle stops the sandbox.
+    let mut sandbox = None;
+    let (base_url, api_key) = match env("THENA_API_KEY") {
+        Some(key) => {
+            let url = env("THENA_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+            println!("Using the Thena API at {url} (THENA_API_KEY is set)");
+            (url, key)
+        }
+        None => {
+            let started = Sandbox::start()
+                .await
+                .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+            println!(
+                "No THENA_API_KEY in the environment: started the embedded sandbox at {}",
+                started.url()
+            );
+            let settings = (started.url().to_owned(), started.api_key().to_owned());
+            sandbox = Some(started);
+            settings
+        }
+    };
+    let team_id = env("THENA_TEAM_ID").unwrap_or_else(|| "team_12345".to_owned());
+    let client = Client::builder()
+        .base_url(base_url)
+        .api_key(api_key)
+        .build()?;
+
+    // A key unique to this run: retrying this create could never make a second ticket.
+    let run_id = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
+    let key: types::CreateTicketBodyDeDuplicationKey = format!("quickstart-{run_id}").parse()?;
+    let created = client
+        .create_ticket()
+        .body(
+            types::CreateTicketBody::builder()
+                .title("Printer on fire")
+                .requestor_email("user@example.com")
+                .team_id(team_id)
+                .description("Smoke coming out of the second-floor printer.".to_string())
+                .priority_name("Medium".to_string())
+                .de_duplication_key(key),
+        )
+        .send()
+        .await
+        .map_err(|e| format!("creating the ticket failed: {}", describe(e)))?
+        .into_inner()
+        .data;
+    println!("\nCreated ticket {}", shown(&created.ticket_identifier));
+    println!("  id:       {}", shown(&created.id));
+    println!("  status:   {}", shown(&created.status));
+    println!("  title:    {}", shown(&created.title));
+    println!("  priority: {}", shown(&created.priority));
+
+    let id = created.id.ok_or("the create response has no ticket id")?;
+    let updated = client
+        .update_ticket()
+        .id(id)
+        .body(
+            types::UpdateTicketBody::builder()
+                .title("Printer on fire (contained)".to_string())
+                .priority_name("High".to_string()),
+        )
+        .send()
+        .await
+        .map_err(|e| format!("updating the ticket failed: {}", describe(e)))?
+        .into_inner()
+        .data;
+    println!("\nUpdated ticket {}", shown(&updated.ticket_identifier));
+    println!("  title:    {}", shown(&updated.title));
+    println!("  priority: {}", shown(&updated.priority));
+    println!("  status:   {}", shown(&updated.status));
+    println!("  updated:  {}", shown(&updated.updated_at));
+
+    if let Some(sandbox) = sandbox {
+        sandbox.shutdown().await;
+    }
+    Ok(())
+}
+
+/// The server's own words for an error answer; the error's description otherwise.
+fn describe(error: thena_sdk::Error<types::ErrorResponse>) -> String {
+    match error {
+        thena_sdk::Error::ErrorResponse(response) => {
+            let status = response.status();
+            let message = match response.into_inner().message {
+                Some(types::ErrorResponseMessage::String(message)) => message,
+                Some(types::ErrorResponseMessage::Array(messages)) => messages.join("; "),
+                None => "no message".to_owned(),
+            };
+            format!("the server answered {status}: {message}")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn shown(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("-")
+}
