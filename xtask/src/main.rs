@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: the project's automation, in Rust so it runs wherever cargo does.
 
+mod bench;
 mod diff;
 mod generate;
 mod lint;
@@ -24,7 +25,10 @@ commands:
                        since git revision BASE (default HEAD), each change judged
                        breaking or not; exits 1 if any breaks (unless
                        --allow-breaking), 2 if the comparison cannot be made
-  test                 every check a submission must pass (what CI runs)";
+  test                 every check a submission must pass (what CI runs)
+  bench [--quick]      the SDK against hand-written reqwest on the sandbox, decode and
+                       sandbox throughput: criterion benchmarks, then one table; --quick
+                       for a short run";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
             };
         }
         ["test"] => test::run(),
+        ["bench", rest @ ..] => bench::run(rest),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())

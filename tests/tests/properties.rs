@@ -1,0 +1,501 @@
+//! Property tests of the SDK: whatever a server sends back, with whatever status, the
+//! client never panics and returns a typed error that keeps the status; and every valid
+//! request body survives a trip through JSON unchanged.
+//!
+//! Failures print the smallest input proptest found. Nothing is persisted to the tree:
+//! each run explores new cases.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use proptest::collection::{btree_map, vec};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use thena_sdk::types::{
+    CreateTicketBody, ErrorResponse, ProactiveChannel, Ticket, TicketResponse, UpdateTicketBody,
+};
+use thena_sdk::{Client, Error};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::runtime::Runtime;
+
+/// Cases per property. Each network case is one or two loopback round trips.
+const CASES: u32 = 256;
+
+fn runner() -> TestRunner {
+    TestRunner::new(Config {
+        cases: CASES,
+        failure_persistence: None,
+        ..Config::default()
+    })
+}
+
+/// Runs `test` on `strategy`; a failure panics with proptest's report (the smallest
+/// failing input).
+fn check<S: Strategy>(strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
+where
+    S::Value: std::fmt::Debug,
+{
+    if let Err(failure) = runner().run(&strategy, test) {
+        panic!("{failure}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Strategies
+
+/// Any string: every Unicode scalar value, control characters included.
+fn text(max: usize) -> impl Strategy<Value = String> {
+    vec(any::<char>(), 0..=max).prop_map(String::from_iter)
+}
+
+/// Any JSON value, a few levels deep.
+fn json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f)
+            .map(Value::Number)),
+        text(16).prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 32, 4, |inner| {
+        prop_oneof![
+            vec(inner.clone(), 0..4).prop_map(Value::Array),
+            json_object(inner).prop_map(Value::Object),
+        ]
+    })
+}
+
+fn json_object(values: impl Strategy<Value = Value>) -> impl Strategy<Value = Map<String, Value>> {
+    btree_map(text(12), values, 0..4).prop_map(Map::from_iter)
+}
+
+/// The names of `T`'s JSON properties, as the generated types spell them.
+fn property_names<T: schemars::JsonSchema>() -> Vec<String> {
+    let schema = schemars::schema_for!(T);
+    let object = schema.schema.object.expect("an object schema");
+    object.properties.into_keys().collect()
+}
+
+/// A documented create response (every property set) with a few properties, of the
+/// ticket or of the envelope, removed or given another value: often still valid, often
+/// broken in one place only.
+fn ticket_response_like() -> impl Strategy<Value = Value> {
+    let documented: Value =
+        serde_json::from_str(include_str!("../fixtures/create-ticket-response.json"))
+            .expect("the fixture is JSON");
+    // `None` removes the property.
+    let replacement = prop_oneof![
+        2 => Just(None),
+        2 => Just(Some(Value::Null)),
+        3 => text(8).prop_map(|s| Some(Value::String(s))),
+        1 => any::<bool>().prop_map(|b| Some(Value::Bool(b))),
+        1 => any::<i64>().prop_map(|n| Some(Value::from(n))),
+    ];
+    let ticket_edits = vec(
+        (
+            proptest::sample::select(property_names::<Ticket>()),
+            replacement.clone(),
+        ),
+        0..4,
+    );
+    const ENVELOPE: &[&str] = &["status", "message", "timestamp", "data"];
+    let envelope_edit =
+        proptest::option::weighted(0.2, (proptest::sample::select(ENVELOPE), replacement));
+    (ticket_edits, envelope_edit).prop_map(move |(ticket_edits, envelope_edit)| {
+        let mut response = documented.clone();
+        let edit = |object: &mut Value, name: &str, value: Option<Value>| {
+            if let Some(object) = object.as_object_mut() {
+                match value {
+                    Some(value) => object.insert(name.to_owned(), value),
+                    None => object.remove(name),
+                };
+            }
+        };
+        for (name, value) in ticket_edits {
+            edit(&mut response["data"], &name, value);
+        }
+        if let Some((name, value)) = envelope_edit {
+            edit(&mut response, name, value);
+        }
+        response
+    })
+}
+
+/// Any response body: bytes, JSON, or JSON close to what the API sends.
+fn response_body() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        1 => vec(any::<u8>(), 0..512),
+        1 => json().prop_map(|v| v.to_string().into_bytes()),
+        2 => ticket_response_like().prop_map(|v| v.to_string().into_bytes()),
+    ]
+}
+
+/// Any status a status line can carry, with the documented and the retried ones often.
+fn status() -> impl Strategy<Value = u16> {
+    prop_oneof![
+        1 => 100u16..=999,
+        2 => proptest::sample::select(&[200u16, 201][..]),
+        1 => proptest::sample::select(&[400u16, 401, 404, 422][..]),
+        1 => proptest::sample::select(&[408u16, 429, 500, 502, 503, 504][..]),
+    ]
+}
+
+/// A date-time in the years 1 to 9999 (what RFC 3339 can write), to the nanosecond.
+fn date_time() -> impl Strategy<Value = DateTime<Utc>> {
+    (-62_135_596_800i64..=253_402_300_799, 0u32..1_000_000_000)
+        .prop_map(|(secs, nanos)| DateTime::from_timestamp(secs, nanos).expect("in range"))
+}
+
+fn channels() -> impl Strategy<Value = Vec<ProactiveChannel>> {
+    vec(Just(ProactiveChannel::Email), 0..3)
+}
+
+/// Any valid `CreateTicketBody`: every property set or not, any strings, a key of at
+/// most 255 characters.
+fn create_body() -> impl Strategy<Value = CreateTicketBody> {
+    (
+        (text(24), text(24), text(24)),
+        vec(proptest::option::of(text(24)), 22),
+        vec(proptest::option::of(any::<bool>()), 2),
+        (any::<bool>(), proptest::option::of(text(255))),
+        vec(proptest::option::of(date_time()), 2),
+        (vec(text(24), 0..3), vec(text(24), 0..3), channels()),
+        (
+            json_object(json()),
+            json_object(json()),
+            vec(json_object(json()), 0..3),
+        ),
+    )
+        .prop_map(
+            |(required, strings, bools, (proactive, key), dates, lists, maps)| {
+                let (title, requestor_email, team_id) = required;
+                let mut s = strings.into_iter();
+                let mut s = move || s.next().flatten();
+                let mut b = bools.into_iter();
+                let mut b = move || b.next().flatten();
+                let mut d = dates.into_iter();
+                let mut d = move || d.next().flatten();
+                let (attachment_urls, comment_attachment_ids, proactive_channels) = lists;
+                let (metadata, comment_metadata, custom_field_values) = maps;
+                CreateTicketBody {
+                    account_id: s(),
+                    ai_generated_summary: s(),
+                    ai_generated_title: s(),
+                    assigned_agent_email: s(),
+                    assigned_agent_id: s(),
+                    attachment_urls,
+                    closed_at: d(),
+                    closed_by_id: s(),
+                    comment_attachment_ids,
+                    comment_content: s(),
+                    comment_content_html: s(),
+                    comment_content_json: s(),
+                    comment_impersonated_user_avatar: s(),
+                    comment_impersonated_user_email: s(),
+                    comment_impersonated_user_name: s(),
+                    comment_metadata,
+                    custom_field_values,
+                    de_duplication_key: key.map(|k| k.try_into().expect("at most 255 characters")),
+                    description: s(),
+                    due_date: d(),
+                    form_id: s(),
+                    is_private: b(),
+                    is_proactive: proactive,
+                    metadata,
+                    perform_routing: b(),
+                    priority_id: s(),
+                    priority_name: s(),
+                    proactive_channels,
+                    requestor_email,
+                    sentiment_id: s(),
+                    source: s(),
+                    status_id: s(),
+                    status_name: s(),
+                    submitter_email: s(),
+                    team_id,
+                    title,
+                    type_id: s(),
+                }
+            },
+        )
+}
+
+/// Any valid `UpdateTicketBody`. Its unknown properties (`extra`) may not reuse a known
+/// property's name: that would write the name twice, which no JSON reader accepts.
+fn update_body() -> impl Strategy<Value = UpdateTicketBody> {
+    let known = property_names::<UpdateTicketBody>();
+    (
+        vec(proptest::option::of(text(24)), 18),
+        vec(proptest::option::of(any::<bool>()), 2),
+        vec(proptest::option::of(date_time()), 2),
+        (vec(text(24), 0..3), channels()),
+        (
+            json_object(json()),
+            vec(json_object(json()), 0..3),
+            json_object(json()),
+        ),
+    )
+        .prop_map(move |(strings, bools, dates, lists, maps)| {
+            let mut s = strings.into_iter();
+            let mut s = move || s.next().flatten();
+            let mut b = bools.into_iter();
+            let mut b = move || b.next().flatten();
+            let mut d = dates.into_iter();
+            let mut d = move || d.next().flatten();
+            let (attachment_urls, proactive_channels) = lists;
+            let (metadata, custom_field_values, mut extra) = maps;
+            extra.retain(|name, _| !known.contains(name));
+            UpdateTicketBody {
+                account_id: s(),
+                ai_generated_summary: s(),
+                ai_generated_title: s(),
+                assigned_agent_email: s(),
+                assigned_agent_id: s(),
+                attachment_urls,
+                closed_at: d(),
+                closed_by_id: s(),
+                custom_field_values,
+                description: s(),
+                due_date: d(),
+                form_id: s(),
+                is_private: b(),
+                is_proactive: b(),
+                metadata,
+                priority_id: s(),
+                priority_name: s(),
+                proactive_channels,
+                sentiment_id: s(),
+                source: s(),
+                status_id: s(),
+                status_name: s(),
+                sub_team_id: s(),
+                submitter_email: s(),
+                title: s(),
+                type_id: s(),
+                extra,
+            }
+        })
+}
+
+// ---------------------------------------------------------------------------------------
+// Round trips
+
+/// Serialize, deserialize, serialize: the same bytes both times.
+fn round_trips<T: Serialize + DeserializeOwned>(body: &T) -> Result<(), TestCaseError> {
+    let first = serde_json::to_vec(body).map_err(fail)?;
+    let decoded: T = serde_json::from_slice(&first).map_err(fail)?;
+    let second = serde_json::to_vec(&decoded).map_err(fail)?;
+    prop_assert_eq!(
+        String::from_utf8_lossy(&first),
+        String::from_utf8_lossy(&second)
+    );
+    Ok(())
+}
+
+fn fail(e: serde_json::Error) -> TestCaseError {
+    TestCaseError::fail(e.to_string())
+}
+
+#[test]
+fn valid_create_bodies_round_trip_through_json() {
+    check(create_body(), |body| round_trips(&body));
+}
+
+#[test]
+fn valid_update_bodies_round_trip_through_json() {
+    check(update_body(), |body| round_trips(&body));
+}
+
+// ---------------------------------------------------------------------------------------
+// Arbitrary responses
+
+/// A server that answers every request with the status and body it is told to, written
+/// byte for byte: no HTTP library in between to refuse an odd status or mend a body.
+struct Canned {
+    url: String,
+    answer: Arc<Mutex<(u16, Vec<u8>)>>,
+}
+
+impl Canned {
+    async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let url = format!("http://{}", listener.local_addr().expect("an address"));
+        let answer = Arc::new(Mutex::new((200, Vec::new())));
+        let current = Arc::clone(&answer);
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let answer = current
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone();
+                tokio::spawn(answer_once(stream, answer));
+            }
+        });
+        Self { url, answer }
+    }
+
+    fn set(&self, status: u16, body: Vec<u8>) {
+        *self.answer.lock().unwrap_or_else(PoisonError::into_inner) = (status, body);
+    }
+}
+
+/// Reads one request (head and `Content-Length` body, so that closing cannot reset the
+/// connection under the client), writes the answer and closes.
+async fn answer_once(mut stream: TcpStream, (status, body): (u16, Vec<u8>)) {
+    let mut request = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let mut wanted = None;
+    while wanted.is_none_or(|len| request.len() < len) {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&chunk[..n]),
+        }
+        if wanted.is_none()
+            && let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n")
+        {
+            wanted = Some(end + 4 + content_length(&request[..end]));
+        }
+    }
+    let head = format!(
+        "HTTP/1.1 {status} Canned\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let _ = stream.write_all(&body).await;
+    let _ = stream.shutdown().await;
+}
+
+fn content_length(head: &[u8]) -> usize {
+    String::from_utf8_lossy(head)
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0)
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    Create,
+    Update,
+}
+
+/// What the client must make of a status and a body.
+#[derive(Debug, PartialEq)]
+enum Expected {
+    /// The decoded ticket response.
+    Ok,
+    /// `Error::ErrorResponse`: an error status with a body that decodes as one.
+    ErrorBody,
+    /// `Error::InvalidResponsePayload`: a documented status, a body that does not decode.
+    Undecodable,
+    /// `Error::UnexpectedResponse`: a status the spec does not document.
+    Unexpected,
+    /// 1xx: informational, not an answer. hyper reads on for the real one, finds the
+    /// body's bytes or the end of the connection, and reports no response (or, for 101,
+    /// hands the switch of protocols back as an undocumented status).
+    Informational,
+}
+
+fn expected(op: Op, status: u16, body: &[u8]) -> Expected {
+    let decodes = |ok: bool| {
+        if ok {
+            Expected::Ok
+        } else {
+            Expected::Undecodable
+        }
+    };
+    let success = match op {
+        Op::Create => matches!(status, 200 | 201),
+        Op::Update => status == 200,
+    };
+    match status {
+        100..=199 => Expected::Informational,
+        _ if success => decodes(serde_json::from_slice::<TicketResponse>(body).is_ok()),
+        400..=599 => match serde_json::from_slice::<ErrorResponse>(body) {
+            Ok(_) => Expected::ErrorBody,
+            Err(_) => Expected::Undecodable,
+        },
+        _ => Expected::Unexpected,
+    }
+}
+
+fn outcome(result: &Result<thena_sdk::ResponseValue<TicketResponse>, Error>) -> Expected {
+    match result {
+        Ok(_) => Expected::Ok,
+        Err(Error::ErrorResponse(_)) => Expected::ErrorBody,
+        Err(Error::InvalidResponsePayload { .. }) => Expected::Undecodable,
+        Err(Error::UnexpectedResponse(_)) => Expected::Unexpected,
+        Err(_) => Expected::Informational,
+    }
+}
+
+#[test]
+fn arbitrary_responses_never_panic_and_come_back_typed() {
+    let runtime = Runtime::new().expect("a tokio runtime");
+    let server = runtime.block_on(Canned::start());
+    // One retry with a short backoff: the retry path sees the same arbitrary answers.
+    let client = Client::builder()
+        .base_url(&server.url)
+        .api_key("tk_test_properties")
+        .max_retries(1)
+        .backoff(Duration::from_millis(1), Duration::from_millis(1))
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("valid settings");
+    let op = prop_oneof![Just(Op::Create), Just(Op::Update)];
+
+    check((op, status(), response_body()), |(op, status, body)| {
+        server.set(status, body.clone());
+        let result = runtime.block_on(async {
+            match op {
+                Op::Create => {
+                    let body = CreateTicketBody::builder()
+                        .title("t")
+                        .requestor_email("r@example.com")
+                        .team_id("T");
+                    client.create_ticket().body(body).send().await
+                }
+                Op::Update => client.update_ticket().id("T1").send().await,
+            }
+        });
+        let want = expected(op, status, &body);
+        let got = outcome(&result);
+        match want {
+            Expected::Informational => prop_assert!(
+                matches!(&result, Err(Error::CommunicationError { .. }))
+                    || (status == 101 && got == Expected::Unexpected),
+                "status {status}: {result:?}"
+            ),
+            _ => prop_assert_eq!(&got, &want, "status {}: {:?}", status, result),
+        }
+        match &result {
+            Ok(response) => prop_assert_eq!(response.status().as_u16(), status),
+            Err(e) => {
+                if want != Expected::Informational {
+                    prop_assert_eq!(e.status().map(|s| s.as_u16()), Some(status));
+                }
+                let retried = [408, 429, 500, 502, 503, 504].contains(&status);
+                if want != Expected::Informational && want != Expected::Unexpected {
+                    prop_assert_eq!(e.attempts(), if retried { 2 } else { 1 });
+                }
+                // Everything a caller may ask of an error answers without panicking.
+                let _ = (e.to_string(), e.server_message(), e.request_id());
+                let _ = (e.is_retryable(), e.retry_after(), e.rate_limit());
+            }
+        }
+        Ok(())
+    });
+}

@@ -1,0 +1,232 @@
+//! `cargo xtask bench [--quick]`: the SDK's cost against the same requests written by
+//! hand, decode throughput and the sandbox's throughput, in one run and one table.
+//!
+//! The measuring is criterion's (sdk/benches); this reads its results back from
+//! `<target>/criterion/<group>/<function>/new/` and compares the pairs. Missed targets
+//! are reported, not failed: benchmarks are measurements, and a loaded machine is slow.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+/// criterion's arguments for a short run: about three seconds a benchmark, fewer
+/// bootstrap resamples. `--quick` proper stops after two samples, too few to compare.
+const QUICK: &[&str] = &[
+    "--warm-up-time",
+    "1",
+    "--measurement-time",
+    "2",
+    "--nresamples",
+    "20000",
+];
+
+/// A sequential call through the SDK may take this much longer than by hand.
+const SEQUENTIAL_MAX: f64 = 1.05;
+/// With 64 requests in flight, the SDK must reach this share of the hand-written throughput.
+const IN_FLIGHT_MIN: f64 = 0.95;
+
+pub fn run(args: &[&str]) -> Result<(), String> {
+    let quick = match args {
+        [] => false,
+        ["--quick"] => true,
+        _ => return Err(format!("bench takes only --quick, not {args:?}")),
+    };
+    let home = target_dir().join("criterion");
+    let started = SystemTime::now();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .args([
+            "bench",
+            "-p",
+            "thena-sdk",
+            "--bench",
+            "client",
+            "--bench",
+            "decode",
+        ])
+        .args(["--", "--noplot"])
+        .args(if quick { QUICK } else { &[] })
+        .env("CRITERION_HOME", &home)
+        .current_dir(crate::root());
+    eprintln!("\n==> {command:?}");
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("`cargo bench` failed ({status})"));
+    }
+    let results = Results { home, started };
+    print_report(&results)
+}
+
+/// Where cargo builds, and so where criterion writes.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => crate::root().join(dir),
+        None => crate::root_path("target"),
+    }
+}
+
+/// criterion's results of this run.
+struct Results {
+    home: PathBuf,
+    started: SystemTime,
+}
+
+/// One benchmark's median time per iteration, and what an iteration processes.
+struct Measured {
+    median_ns: f64,
+    /// Requests (elements) or bytes per iteration, when the benchmark declares them.
+    per_iteration: Option<f64>,
+}
+
+impl Measured {
+    fn per_second(&self) -> Option<f64> {
+        Some(self.per_iteration? / (self.median_ns / 1e9))
+    }
+}
+
+impl Results {
+    fn get(&self, group: &str, function: &str) -> Result<Measured, String> {
+        let dir = self.home.join(group).join(function).join("new");
+        let estimates = dir.join("estimates.json");
+        let modified = std::fs::metadata(&estimates)
+            .and_then(|m| m.modified())
+            .map_err(|e| format!("{}: {e}", estimates.display()))?;
+        if modified < self.started {
+            return Err(format!("{}: not written by this run", estimates.display()));
+        }
+        let median_ns = read_json(&estimates)?
+            .pointer("/median/point_estimate")
+            .and_then(Value::as_f64)
+            .ok_or_else(|| format!("{}: no median", estimates.display()))?;
+        let benchmark = read_json(&dir.join("benchmark.json"))?;
+        let per_iteration = ["/throughput/Elements", "/throughput/Bytes"]
+            .iter()
+            .find_map(|p| benchmark.pointer(p)?.as_f64());
+        Ok(Measured {
+            median_ns,
+            per_iteration,
+        })
+    }
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn print_report(results: &Results) -> Result<(), String> {
+    println!("\nthena-sdk against the same requests by hand (reqwest + serde_json), one sandbox");
+    println!("on loopback; medians. {}", machine());
+    println!(
+        "\n{:<28} {:>26} {:>26} {:>8}  target",
+        "operation", "sdk", "raw", "sdk/raw"
+    );
+    let mut create_ratio = None;
+    for (group, label) in [
+        ("create_ticket", "create_ticket, sequential"),
+        ("update_ticket", "update_ticket, sequential"),
+    ] {
+        let (sdk, raw) = (results.get(group, "sdk")?, results.get(group, "raw")?);
+        let ratio = sdk.median_ns / raw.median_ns;
+        create_ratio.get_or_insert(ratio);
+        let verdict = verdict(ratio <= SEQUENTIAL_MAX);
+        println!(
+            "{label:<28} {:>26} {:>26} {ratio:>8.3}  time ≤ {SEQUENTIAL_MAX}× raw: {verdict}",
+            duration(sdk.median_ns),
+            duration(raw.median_ns),
+        );
+    }
+    for (group, label) in [
+        ("create_ticket_64_in_flight", "create_ticket, 64 in flight"),
+        ("update_ticket_64_in_flight", "update_ticket, 64 in flight"),
+    ] {
+        let (sdk, raw) = (results.get(group, "sdk")?, results.get(group, "raw")?);
+        let rate = |m: &Measured| m.per_second().ok_or(format!("{group}: no throughput"));
+        let (sdk_rate, raw_rate) = (rate(&sdk)?, rate(&raw)?);
+        let ratio = sdk_rate / raw_rate;
+        let verdict = verdict(ratio >= IN_FLIGHT_MIN);
+        println!(
+            "{label:<28} {:>26} {:>26} {ratio:>8.3}  throughput ≥ {IN_FLIGHT_MIN}× raw: {verdict}",
+            format!("{} ({}/64)", requests(sdk_rate), duration(sdk.median_ns)),
+            format!("{} ({}/64)", requests(raw_rate), duration(raw.median_ns)),
+        );
+    }
+
+    println!(
+        "(sdk/raw: of the time per call when sequential, lower is better; of the \
+         throughput at 64 in flight, higher is better)"
+    );
+
+    let typed = results.get("decode_ticket_response", "typed")?;
+    let value = results.get("decode_ticket_response", "value")?;
+    let bytes = typed.per_iteration.unwrap_or_default();
+    let (typed_mb, value_mb) = (
+        typed.per_second().unwrap_or_default() / 1e6,
+        value.per_second().unwrap_or_default() / 1e6,
+    );
+    println!(
+        "\ndecode a fully populated TicketResponse ({bytes} bytes): types::TicketResponse \
+         {typed_mb:.0} MB/s ({}), serde_json::Value {value_mb:.0} MB/s ({})",
+        duration(typed.median_ns),
+        duration(value.median_ns),
+    );
+    let sandbox = results.get("sandbox", "create_64_clients")?;
+    let sandbox_rate = sandbox.per_second().ok_or("sandbox: no throughput")?;
+    println!(
+        "sandbox: {} of creates under 64 concurrent clients",
+        requests(sandbox_rate)
+    );
+    let create_ratio = create_ratio.ok_or("no sequential create measured")?;
+    println!("\nratio sdk/raw: {create_ratio:.3}");
+    Ok(())
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
+}
+
+fn duration(ns: f64) -> String {
+    match ns {
+        ns if ns < 1e3 => format!("{ns:.0} ns"),
+        ns if ns < 1e6 => format!("{:.1} µs", ns / 1e3),
+        ns => format!("{:.2} ms", ns / 1e6),
+    }
+}
+
+fn requests(per_second: f64) -> String {
+    let whole = per_second.round() as u64;
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{grouped} req/s")
+}
+
+/// Cores, CPU model and compiler: what the figures depend on.
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            let line = info.lines().find(|l| l.starts_with("model name"))?;
+            Some(line.split_once(':')?.1.trim().to_owned())
+        })
+        .unwrap_or_else(|| "CPU unknown".into());
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let version = Command::new(rustc)
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map_or_else(|| "rustc unknown".into(), |v| v.trim().to_owned());
+    format!("Machine: {cores} cores, {cpu}, {version}.")
+}
