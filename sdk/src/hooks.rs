@@ -1,5 +1,5 @@
-//! The hooks every generated call runs through: credentials and the idempotency key
-//! before the first attempt, then attempts with retries, rate-limit waits and tracing.
+//! The hooks every generated call runs through: credentials, then the idempotency key
+//! and the attempts, with retries, rate-limit waits and tracing.
 //!
 //! Shaped like progenitor's `ClientHooks` (the generated code calls `pre`, `exec` and
 //! `post`), but `exec` returns the SDK's [`Error`], so that a call that fails without a
@@ -14,7 +14,7 @@ use tracing::{Instrument, field};
 use crate::Client;
 use crate::auth::API_KEY_HEADER;
 use crate::error::Error;
-use crate::response::{Attempts, ResponseHead};
+use crate::response::Attempts;
 use crate::runtime::OperationInfo;
 use crate::{random, retry};
 
@@ -24,7 +24,7 @@ const CREATE_TICKET: &str = "create_ticket";
 const DEDUP_KEY: &str = "deDuplicationKey";
 
 pub(crate) trait ClientHooks<Inner> {
-    /// Prepares the request once, before the first attempt.
+    /// Adds the credentials and the user agent.
     async fn pre<E>(&self, request: &mut Request, info: &OperationInfo) -> Result<(), Error<E>>;
     /// Sends the request, retrying what is safe to retry.
     async fn exec<E>(&self, request: Request, info: &OperationInfo) -> Result<Response, Error<E>>;
@@ -37,15 +37,12 @@ pub(crate) trait ClientHooks<Inner> {
 }
 
 impl ClientHooks<crate::runtime::Runtime> for Client {
-    async fn pre<E>(&self, request: &mut Request, info: &OperationInfo) -> Result<(), Error<E>> {
+    async fn pre<E>(&self, request: &mut Request, _: &OperationInfo) -> Result<(), Error<E>> {
         let headers = request.headers_mut();
         headers.insert(API_KEY_HEADER, self.inner.api_key.header_value());
         headers
             .entry(USER_AGENT)
             .or_insert(HeaderValue::from_static(crate::config::USER_AGENT));
-        if info.operation_id == CREATE_TICKET && self.inner.settings.idempotent_creates {
-            ensure_dedup_key(request);
-        }
         Ok(())
     }
 
@@ -64,7 +61,7 @@ impl ClientHooks<crate::runtime::Runtime> for Client {
         let (status, attempts) = match &result {
             Ok(response) => (
                 Some(response.status().as_u16()),
-                ResponseHead::of(response).attempts(),
+                response.extensions().get::<Attempts>().map_or(1, |a| a.0),
             ),
             Err(e) => (None, e.attempts()),
         };
@@ -88,7 +85,7 @@ impl Client {
     /// request is safe to repeat, and the wait fits the limits.
     async fn attempts<E>(
         &self,
-        request: Request,
+        mut request: Request,
         info: &OperationInfo,
     ) -> Result<Response, Error<E>> {
         let settings = &self.inner.settings;
@@ -96,10 +93,7 @@ impl Client {
         let fits = |wait: Duration| {
             wait <= settings.max_retry_wait && deadline.is_none_or(|d| Instant::now() + wait < d)
         };
-        // A create repeats safely only with a deDuplicationKey; a body that cannot be
-        // cloned (a stream) cannot be sent twice.
-        let repeatable = request.try_clone().is_some()
-            && (info.operation_id != CREATE_TICKET || has_dedup_key(&request));
+        let repeatable = self.make_repeatable(&mut request, info);
         let max_attempts = if repeatable {
             settings.max_retries.saturating_add(1)
         } else {
@@ -151,14 +145,12 @@ impl Client {
             let now = SystemTime::now();
             let retry_wait = match &result {
                 Ok(response) => {
-                    let head = ResponseHead::of(response);
-                    span.record("status", head.status().as_u16());
-                    span.record("request_id", head.request_id());
-                    self.inner
-                        .rate_limit
-                        .observe(head.status(), head.headers(), now);
-                    retry::is_retryable_status(head.status()).then(|| {
-                        retry::server_wait(head.status(), head.headers(), now)
+                    let (status, headers) = (response.status(), response.headers());
+                    span.record("status", status.as_u16());
+                    span.record("request_id", crate::response::request_id(headers));
+                    self.inner.rate_limit.observe(status, headers, now);
+                    retry::is_retryable_status(status).then(|| {
+                        retry::server_wait(status, headers, now)
                             .unwrap_or_else(|| self.backoff(attempt))
                     })
                 }
@@ -189,6 +181,32 @@ impl Client {
         }
     }
 
+    /// Whether the request may be sent more than once. A body that is a stream cannot be
+    /// sent twice; a create repeats safely only with a deDuplicationKey, so one without
+    /// gets a fresh key here (unless `idempotent_creates` is off), before the first
+    /// attempt, and every attempt carries the same key.
+    fn make_repeatable(&self, request: &mut Request, info: &OperationInfo) -> bool {
+        let Some(body) = request.body() else {
+            return true;
+        };
+        let Some(bytes) = body.as_bytes() else {
+            return false;
+        };
+        if info.operation_id != CREATE_TICKET || body_has_dedup_key(bytes) {
+            return true;
+        }
+        if !self.inner.settings.idempotent_creates {
+            return false;
+        }
+        match insert_dedup_key(bytes, &random::uuid_v4()) {
+            Some(with_key) => {
+                *request.body_mut() = Some(with_key.into());
+                true
+            }
+            None => false,
+        }
+    }
+
     fn backoff(&self, attempt: u32) -> Duration {
         let settings = &self.inner.settings;
         retry::backoff(
@@ -200,34 +218,12 @@ impl Client {
     }
 }
 
-fn has_dedup_key(request: &Request) -> bool {
-    request
-        .body()
-        .and_then(|b| b.as_bytes())
-        .is_some_and(body_has_dedup_key)
-}
-
 /// Whether a JSON object body has a non-null top-level `deDuplicationKey`. A byte search
 /// answers the common case; only a body that mentions the key is parsed.
 fn body_has_dedup_key(body: &[u8]) -> bool {
-    let needle = br#""deDuplicationKey":"#;
-    body.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(body, br#""deDuplicationKey":"#).is_some()
         && serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body)
             .is_ok_and(|body| body.get(DEDUP_KEY).is_some_and(|k| !k.is_null()))
-}
-
-/// Gives a create without a deDuplicationKey a fresh one, so that every attempt of this
-/// call carries the same key and the server creates the ticket at most once.
-fn ensure_dedup_key(request: &mut Request) {
-    let Some(body) = request.body().and_then(|b| b.as_bytes()) else {
-        return;
-    };
-    if body_has_dedup_key(body) {
-        return;
-    }
-    if let Some(with_key) = insert_dedup_key(body, &random::uuid_v4()) {
-        *request.body_mut() = Some(with_key.into());
-    }
 }
 
 /// Adds `"deDuplicationKey":"<key>"` to a serialized JSON object, before its closing

@@ -13,6 +13,13 @@ use crate::retry;
 /// Headers that carry a request id, in the order they are looked for.
 const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "x-amzn-requestid", "request-id"];
 
+/// The request id among `headers`, if the server sent one.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|h| headers.get(*h)?.to_str().ok())
+}
+
 /// How many attempts the transport made; stored in the response's extensions by the
 /// hooks, read back here so that every result and error can report it.
 #[derive(Clone, Copy, Debug)]
