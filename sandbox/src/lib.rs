@@ -37,6 +37,8 @@
 //! `GET`/`POST`/`DELETE /_sandbox/faults` (a [`Fault`] as JSON),
 //! `GET`/`DELETE /_sandbox/requests`.
 
+#![deny(missing_docs)]
+
 mod api;
 mod control;
 mod faults;

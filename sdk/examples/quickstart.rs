@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use thena_sandbox::Sandbox;
-use thena_sdk::{Client, DEFAULT_BASE_URL, types};
+use thena_sdk::{Client, ClientBuilder, DEFAULT_BASE_URL, types};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -30,30 +30,28 @@ async fn run() -> Result<(), Box<dyn Error>> {
     };
     // Kept alive until the end: dropping the handle stops the sandbox.
     let mut sandbox = None;
-    let (base_url, api_key) = match env("THENA_API_KEY") {
-        Some(key) => {
-            let url = env("THENA_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-            println!("Using the Thena API at {url} (THENA_API_KEY is set)");
-            (url, key)
-        }
-        None => {
-            let started = Sandbox::start()
-                .await
-                .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
-            println!(
-                "No THENA_API_KEY in the environment: started the embedded sandbox at {}",
-                started.url()
-            );
-            let settings = (started.url().to_owned(), started.api_key().to_owned());
-            sandbox = Some(started);
-            settings
-        }
+    let client = if env("THENA_API_KEY").is_some() {
+        // THENA_API_KEY, THENA_BASE_URL, THENA_MAX_RETRIES, THENA_TIMEOUT_SECS
+        let builder = ClientBuilder::from_env()?;
+        let url = env("THENA_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        println!("Using the Thena API at {url} (THENA_API_KEY is set)");
+        builder.build()?
+    } else {
+        let started = Sandbox::start()
+            .await
+            .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+        println!(
+            "No THENA_API_KEY in the environment: started the embedded sandbox at {}",
+            started.url()
+        );
+        let client = Client::builder()
+            .base_url(started.url())
+            .api_key(started.api_key())
+            .build()?;
+        sandbox = Some(started);
+        client
     };
     let team_id = env("THENA_TEAM_ID").unwrap_or_else(|| "team_12345".to_owned());
-    let client = Client::builder()
-        .base_url(base_url)
-        .api_key(api_key)
-        .build()?;
 
     // A key unique to this run: retrying this create could never make a second ticket.
     let run_id = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
@@ -71,7 +69,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
         )
         .send()
         .await
-        .map_err(|e| format!("creating the ticket failed: {}", describe(e)))?
+        .map_err(|e| format!("creating the ticket failed: {e}"))?
         .into_inner()
         .data;
     println!("\nCreated ticket {}", shown(&created.ticket_identifier));
@@ -91,7 +89,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
         )
         .send()
         .await
-        .map_err(|e| format!("updating the ticket failed: {}", describe(e)))?
+        .map_err(|e| format!("updating the ticket failed: {e}"))?
         .into_inner()
         .data;
     println!("\nUpdated ticket {}", shown(&updated.ticket_identifier));
@@ -104,22 +102,6 @@ async fn run() -> Result<(), Box<dyn Error>> {
         sandbox.shutdown().await;
     }
     Ok(())
-}
-
-/// The server's own words for an error answer; the error's description otherwise.
-fn describe(error: thena_sdk::Error<types::ErrorResponse>) -> String {
-    match error {
-        thena_sdk::Error::ErrorResponse(response) => {
-            let status = response.status();
-            let message = match response.into_inner().message {
-                Some(types::ErrorResponseMessage::String(message)) => message,
-                Some(types::ErrorResponseMessage::Array(messages)) => messages.join("; "),
-                None => "no message".to_owned(),
-            };
-            format!("the server answered {status}: {message}")
-        }
-        other => other.to_string(),
-    }
 }
 
 fn shown(value: &Option<String>) -> &str {

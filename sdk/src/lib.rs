@@ -1,34 +1,5 @@
-//! Rust SDK for the [Thena](https://thena.ai) platform's ticket API.
-//!
-//! ```no_run
-//! use thena_sdk::{Client, types};
-//!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::builder().api_key("my-api-key").build()?;
-//! let created = client
-//!     .create_ticket()
-//!     .body(
-//!         types::CreateTicketBody::builder()
-//!             .title("Printer on fire")
-//!             .requestor_email("user@example.com")
-//!             .team_id("team_12345"),
-//!     )
-//!     .send()
-//!     .await?;
-//! let id = created.data.id.clone().unwrap_or_default();
-//! client
-//!     .update_ticket()
-//!     .id(id)
-//!     .body(types::UpdateTicketBody::builder().priority_name("High".to_string()))
-//!     .send()
-//!     .await?;
-//! # Ok(())
-//! # }
-//! ```
-//!
-//! The request and response types in [`types`] and the request builders in [`builder`]
-//! are generated from the project's OpenAPI spec; [`Client::builder`] is the hand-written
-//! way in.
+#![doc = include_str!("../../README.md")]
+#![deny(missing_docs)]
 
 mod auth;
 mod config;
