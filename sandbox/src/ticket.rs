@@ -1,7 +1,7 @@
 //! Tickets as the platform fills them: built from a create body, changed by an update.
 //!
-//! Both bodies are destructured field by field, so that a property added to the spec
-//! fails to compile here until the sandbox decides what to do with it.
+//! A property added to the spec is validated (see `validate`) but not echoed until the
+//! sandbox is taught where it goes; the response type may have no place for it at all.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
@@ -53,7 +53,6 @@ pub(crate) fn create(body: CreateTicketBody, assigned: Assigned) -> Ticket {
         ai_generated_title,
         assigned_agent_email,
         assigned_agent_id,
-        attachment_urls: _,
         closed_at,
         closed_by_id,
         comment_attachment_ids,
@@ -65,17 +64,11 @@ pub(crate) fn create(body: CreateTicketBody, assigned: Assigned) -> Ticket {
         comment_impersonated_user_name,
         comment_metadata,
         custom_field_values,
-        de_duplication_key: _,
         description,
-        due_date: _,
         form_id,
         is_private,
-        is_proactive: _,
-        metadata: _,
-        perform_routing: _,
         priority_id,
         priority_name,
-        proactive_channels: _,
         requestor_email,
         sentiment_id,
         source,
@@ -85,6 +78,7 @@ pub(crate) fn create(body: CreateTicketBody, assigned: Assigned) -> Ticket {
         team_id,
         title,
         type_id,
+        ..
     } = body;
     let Assigned {
         id,
@@ -161,19 +155,14 @@ pub(crate) fn update(ticket: &mut Ticket, update: Update, now: DateTime<Utc>) {
         ai_generated_title,
         assigned_agent_email,
         assigned_agent_id,
-        attachment_urls: _,
         closed_at,
         closed_by_id,
         custom_field_values,
         description,
-        due_date: _,
         form_id,
         is_private,
-        is_proactive: _,
-        metadata: _,
         priority_id,
         priority_name,
-        proactive_channels: _,
         sentiment_id,
         source,
         status_id,
@@ -182,7 +171,7 @@ pub(crate) fn update(ticket: &mut Ticket, update: Update, now: DateTime<Utc>) {
         submitter_email,
         title,
         type_id,
-        extra: _,
+        ..
     } = body;
     set(&mut ticket.account_id, account_id);
     set(&mut ticket.ai_generated_summary, ai_generated_summary);

@@ -1,101 +1,141 @@
-//! Request-body validation against the spec's rules, collecting every problem.
+//! Request-body validation, collecting every problem.
 //!
-//! The body is checked as a `serde_json::Value` first, so that one answer names every
-//! invalid field (deserializing into the generated types would stop at the first), and
-//! only then converted into `CreateTicketBody` / `UpdateTicketBody`. Properties the spec
-//! does not name are accepted and ignored.
+//! The rules come from the JSON Schema of the generated request types, so the sandbox
+//! validates exactly what the spec the SDK is generated from says, and a property added
+//! to the spec is checked as soon as the code is regenerated. The body is checked as a
+//! `serde_json::Value` first, so that one answer names every invalid field (deserializing
+//! into the generated types would stop at the first), and only then converted into
+//! `CreateTicketBody` / `UpdateTicketBody`. Properties the spec does not name are
+//! accepted and ignored.
 
+use std::sync::OnceLock;
+
+use schemars::JsonSchema;
 use serde_json::{Map, Value};
-use thena_sdk::types::{CreateTicketBody, ProactiveChannel, UpdateTicketBody};
+use thena_sdk::types::{CreateTicketBody, UpdateTicketBody};
 
-/// What a property must hold, per spec/thena.yaml.
-#[derive(Clone, Copy)]
-enum Rule {
-    String,
-    /// A string of at most this many characters.
-    StringMax(usize),
-    /// A string in RFC 3339 date-time format (`format: date-time`).
-    DateTime,
-    Boolean,
-    Object,
-    StringArray,
-    ObjectArray,
-    /// An array of `ProactiveChannel` values.
-    ChannelArray,
+/// Limits the generated types enforce but their JSON Schema does not carry: a
+/// `maxLength` becomes a validating newtype whose schema is a plain string.
+const MAX_LENGTHS: &[(&str, usize)] = &[("deDuplicationKey", 255)];
+
+/// A request body's JSON Schema, as schemars writes it for the generated type.
+struct Rules(Value);
+
+impl Rules {
+    fn of<T: JsonSchema>() -> Self {
+        Self(serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default())
+    }
+
+    fn create() -> &'static Rules {
+        static RULES: OnceLock<Rules> = OnceLock::new();
+        RULES.get_or_init(Rules::of::<CreateTicketBody>)
+    }
+
+    fn update() -> &'static Rules {
+        static RULES: OnceLock<Rules> = OnceLock::new();
+        RULES.get_or_init(Rules::of::<UpdateTicketBody>)
+    }
+
+    /// Every problem of `object`, property by property in the schema's (alphabetical)
+    /// order.
+    fn check(&self, object: &Map<String, Value>) -> Vec<String> {
+        let mut problems = Vec::new();
+        let required = self.0["required"].as_array();
+        let Some(properties) = self.0["properties"].as_object() else {
+            return problems;
+        };
+        for (name, schema) in properties {
+            match object.get(name) {
+                None if required.is_some_and(|r| r.iter().any(|n| n == name)) => {
+                    problems.push(format!("{name} is required"));
+                }
+                None => {}
+                Some(value) => self.check_value(name, schema, value, &mut problems),
+            }
+        }
+        problems
+    }
+
+    fn check_value(&self, name: &str, schema: &Value, value: &Value, problems: &mut Vec<String>) {
+        let schema = self.resolve(schema);
+        if value.is_null() && allows(schema, "null") {
+            return;
+        }
+        if let Some(options) = schema["enum"].as_array() {
+            if !options.contains(value) {
+                let options: Vec<String> = options
+                    .iter()
+                    .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_owned))
+                    .collect();
+                problems.push(format!("{name} must be one of: {}", options.join(", ")));
+            }
+            return;
+        }
+        let problem = if allows(schema, "string") {
+            match value.as_str() {
+                None => Some("be a string".to_owned()),
+                Some(s)
+                    if schema["format"] == "date-time"
+                        && chrono::DateTime::parse_from_rfc3339(s).is_err() =>
+                {
+                    Some("be an RFC 3339 date-time".to_owned())
+                }
+                Some(s) => MAX_LENGTHS
+                    .iter()
+                    .find(|(field, max)| *field == name && s.chars().count() > *max)
+                    .map(|(_, max)| format!("be at most {max} characters")),
+            }
+        } else if allows(schema, "boolean") {
+            (!value.is_boolean()).then(|| "be a boolean".to_owned())
+        } else if allows(schema, "integer") {
+            (!value.is_i64() && !value.is_u64()).then(|| "be an integer".to_owned())
+        } else if allows(schema, "number") {
+            (!value.is_number()).then(|| "be a number".to_owned())
+        } else if allows(schema, "object") {
+            (!value.is_object()).then(|| "be an object".to_owned())
+        } else if allows(schema, "array") {
+            match value.as_array() {
+                None => Some("be an array".to_owned()),
+                Some(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        self.check_value(&format!("{name}[{i}]"), &schema["items"], item, problems);
+                    }
+                    None
+                }
+            }
+        } else {
+            None // any JSON value
+        };
+        problems.extend(problem.map(|must| format!("{name} must {must}")));
+    }
+
+    /// Follows `$ref`s into the schema's definitions, and the `anyOf: [T, null]` that
+    /// schemars writes for an optional `T` that is itself a reference.
+    fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
+        if let Some(name) = schema["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/definitions/"))
+        {
+            return self.resolve(&self.0["definitions"][name]);
+        }
+        match schema["anyOf"].as_array() {
+            Some(options) => options
+                .iter()
+                .find(|option| option["type"] != "null")
+                .map_or(schema, |option| self.resolve(option)),
+            None => schema,
+        }
+    }
 }
 
-/// The properties of `CreateTicketBody` in the spec's order, and their rules.
-const CREATE_FIELDS: &[(&str, Rule)] = &[
-    ("title", Rule::String),
-    ("requestorEmail", Rule::String),
-    ("teamId", Rule::String),
-    ("assignedAgentId", Rule::String),
-    ("accountId", Rule::String),
-    ("assignedAgentEmail", Rule::String),
-    ("description", Rule::String),
-    ("dueDate", Rule::DateTime),
-    ("submitterEmail", Rule::String),
-    ("statusId", Rule::String),
-    ("statusName", Rule::String),
-    ("priorityId", Rule::String),
-    ("priorityName", Rule::String),
-    ("sentimentId", Rule::String),
-    ("metadata", Rule::Object),
-    ("typeId", Rule::String),
-    ("isPrivate", Rule::Boolean),
-    ("source", Rule::String),
-    ("aiGeneratedTitle", Rule::String),
-    ("aiGeneratedSummary", Rule::String),
-    ("attachmentUrls", Rule::StringArray),
-    ("customFieldValues", Rule::ObjectArray),
-    ("isProactive", Rule::Boolean),
-    ("closedAt", Rule::DateTime),
-    ("closedById", Rule::String),
-    ("proactiveChannels", Rule::ChannelArray),
-    ("performRouting", Rule::Boolean),
-    ("formId", Rule::String),
-    ("commentContent", Rule::String),
-    ("commentContentHtml", Rule::String),
-    ("commentContentJson", Rule::String),
-    ("commentAttachmentIds", Rule::StringArray),
-    ("commentMetadata", Rule::Object),
-    ("commentImpersonatedUserName", Rule::String),
-    ("commentImpersonatedUserEmail", Rule::String),
-    ("commentImpersonatedUserAvatar", Rule::String),
-    ("deDuplicationKey", Rule::StringMax(255)),
-];
-
-const CREATE_REQUIRED: &[&str] = &["title", "requestorEmail", "teamId"];
-
-/// The properties of `UpdateTicketBody` in the spec's order, and their rules.
-const UPDATE_FIELDS: &[(&str, Rule)] = &[
-    ("assignedAgentId", Rule::String),
-    ("accountId", Rule::String),
-    ("assignedAgentEmail", Rule::String),
-    ("description", Rule::String),
-    ("dueDate", Rule::DateTime),
-    ("submitterEmail", Rule::String),
-    ("statusId", Rule::String),
-    ("statusName", Rule::String),
-    ("priorityId", Rule::String),
-    ("priorityName", Rule::String),
-    ("sentimentId", Rule::String),
-    ("metadata", Rule::Object),
-    ("typeId", Rule::String),
-    ("isPrivate", Rule::Boolean),
-    ("source", Rule::String),
-    ("aiGeneratedTitle", Rule::String),
-    ("aiGeneratedSummary", Rule::String),
-    ("attachmentUrls", Rule::StringArray),
-    ("customFieldValues", Rule::ObjectArray),
-    ("isProactive", Rule::Boolean),
-    ("closedAt", Rule::DateTime),
-    ("closedById", Rule::String),
-    ("proactiveChannels", Rule::ChannelArray),
-    ("title", Rule::String),
-    ("subTeamId", Rule::String),
-    ("formId", Rule::String),
-];
+/// Whether the schema's `type` (one name or a list) includes `kind`.
+fn allows(schema: &Value, kind: &str) -> bool {
+    match &schema["type"] {
+        Value::String(one) => one == kind,
+        Value::Array(many) => many.iter().any(|m| m == kind),
+        _ => false,
+    }
+}
 
 /// A valid update, and whether it sets `customFieldValues`: the generated type cannot
 /// tell an explicit `[]` (clear them) from an absent property (leave them).
@@ -107,7 +147,7 @@ pub(crate) struct Update {
 /// Checks a create body; on failure, one message per problem.
 pub(crate) fn create_body(bytes: &[u8]) -> Result<CreateTicketBody, Vec<String>> {
     let object = json_object(bytes)?;
-    let problems = check(&object, CREATE_FIELDS, CREATE_REQUIRED);
+    let problems = Rules::create().check(&object);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -117,7 +157,7 @@ pub(crate) fn create_body(bytes: &[u8]) -> Result<CreateTicketBody, Vec<String>>
 /// Checks an update body; on failure, one message per problem.
 pub(crate) fn update_body(bytes: &[u8]) -> Result<Update, Vec<String>> {
     let object = json_object(bytes)?;
-    let problems = check(&object, UPDATE_FIELDS, &[]);
+    let problems = Rules::update().check(&object);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -144,79 +184,10 @@ fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, Vec<String>> {
     }
 }
 
-fn check(object: &Map<String, Value>, fields: &[(&str, Rule)], required: &[&str]) -> Vec<String> {
-    let mut problems = Vec::new();
-    for &(name, rule) in fields {
-        match object.get(name) {
-            None if required.contains(&name) => problems.push(format!("{name} is required")),
-            None => {}
-            Some(value) => check_value(name, rule, value, &mut problems),
-        }
-    }
-    problems
-}
-
-fn check_value(name: &str, rule: Rule, value: &Value, problems: &mut Vec<String>) {
-    let problem = match rule {
-        Rule::String => (!value.is_string()).then(|| format!("{name} must be a string")),
-        Rule::StringMax(max) => match value.as_str() {
-            None => Some(format!("{name} must be a string")),
-            Some(s) if s.chars().count() > max => {
-                Some(format!("{name} must be at most {max} characters"))
-            }
-            Some(_) => None,
-        },
-        Rule::DateTime => match value.as_str() {
-            Some(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => None,
-            _ => Some(format!("{name} must be an RFC 3339 date-time")),
-        },
-        Rule::Boolean => (!value.is_boolean()).then(|| format!("{name} must be a boolean")),
-        Rule::Object => (!value.is_object()).then(|| format!("{name} must be an object")),
-        Rule::StringArray => return check_items(name, value, problems, item_string),
-        Rule::ObjectArray => return check_items(name, value, problems, item_object),
-        Rule::ChannelArray => return check_items(name, value, problems, item_channel),
-    };
-    problems.extend(problem);
-}
-
-fn check_items(
-    name: &str,
-    value: &Value,
-    problems: &mut Vec<String>,
-    rule: fn(&Value) -> Option<String>,
-) {
-    let Some(items) = value.as_array() else {
-        problems.push(format!("{name} must be an array"));
-        return;
-    };
-    for (i, item) in items.iter().enumerate() {
-        if let Some(must) = rule(item) {
-            problems.push(format!("{name}[{i}] must {must}"));
-        }
-    }
-}
-
-fn item_string(item: &Value) -> Option<String> {
-    (!item.is_string()).then(|| "be a string".to_owned())
-}
-
-fn item_object(item: &Value) -> Option<String> {
-    (!item.is_object()).then(|| "be an object".to_owned())
-}
-
-fn item_channel(item: &Value) -> Option<String> {
-    let known = item
-        .as_str()
-        .is_some_and(|s| s.parse::<ProactiveChannel>().is_ok());
-    (!known).then(|| format!("be one of: {}", ProactiveChannel::Email))
-}
-
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
-    use schemars::schema::RootSchema;
     use serde_json::json;
+    use thena_sdk::types::CreateTicketBodyDeDuplicationKey;
 
     use super::*;
 
@@ -224,32 +195,34 @@ mod tests {
         create_body(value.to_string().as_bytes())
     }
 
-    /// The tables must name exactly the properties of the generated types, so that the
-    /// validator cannot drift from the spec the SDK is generated from.
+    /// Each limit the schema does not carry must be the one the generated type enforces.
     #[test]
-    fn tables_name_the_generated_types_properties() {
-        fn names(schema: RootSchema) -> (BTreeSet<String>, BTreeSet<String>) {
-            let object = schema.schema.object.expect("an object schema");
-            (
-                object.properties.keys().cloned().collect(),
-                object.required.into_iter().collect(),
-            )
+    fn max_lengths_are_the_generated_types() {
+        assert_eq!(MAX_LENGTHS, [("deDuplicationKey", 255)]);
+        let key = |chars| CreateTicketBodyDeDuplicationKey::try_from("é".repeat(chars));
+        assert!(key(255).is_ok() && key(256).is_err());
+    }
+
+    #[test]
+    fn every_property_of_the_generated_types_is_checked() {
+        for rules in [Rules::create(), Rules::update()] {
+            let properties = rules.0["properties"].as_object().expect("an object schema");
+            assert!(properties.len() > 20, "{} properties", properties.len());
+            let wrong: Map<String, Value> = properties
+                .keys()
+                .map(|name| (name.clone(), json!({"wrong": []})))
+                .collect();
+            let problems = rules.check(&wrong);
+            // Every property but the free-form items of customFieldValues' objects refuses
+            // an object where it wants something else, or accepts it as an object.
+            let objects = ["metadata", "commentMetadata"];
+            for name in properties.keys().filter(|n| !objects.contains(&n.as_str())) {
+                assert!(
+                    problems.iter().any(|p| p.starts_with(name.as_str())),
+                    "{name} was not checked: {problems:?}"
+                );
+            }
         }
-        fn table(fields: &[(&str, Rule)]) -> BTreeSet<String> {
-            fields.iter().map(|(name, _)| (*name).to_owned()).collect()
-        }
-        let (create_props, create_required) = names(schemars::schema_for!(CreateTicketBody));
-        assert_eq!(table(CREATE_FIELDS), create_props);
-        let required: BTreeSet<String> = CREATE_REQUIRED.iter().map(|s| (*s).to_owned()).collect();
-        // `isProactive` has a default, which schemars does not count as required.
-        assert_eq!(required, create_required);
-        let (update_props, update_required) = names(schemars::schema_for!(UpdateTicketBody));
-        assert_eq!(table(UPDATE_FIELDS), update_props);
-        assert!(update_required.is_empty());
-        // The one enum's values, as listed in the item message.
-        let channel = schemars::schema_for!(ProactiveChannel);
-        let values = channel.schema.enum_values.expect("an enum");
-        assert_eq!(values, vec![json!("email")]);
     }
 
     #[test]
@@ -278,18 +251,18 @@ mod tests {
         assert_eq!(
             problems,
             [
-                "title must be a string",
-                "requestorEmail is required",
-                "teamId is required",
-                "dueDate must be an RFC 3339 date-time",
-                "metadata must be an object",
-                "isPrivate must be a boolean",
                 "attachmentUrls must be an array",
-                "customFieldValues[1] must be an object",
                 "closedAt must be an RFC 3339 date-time",
+                "customFieldValues[1] must be an object",
+                "deDuplicationKey must be at most 255 characters",
+                "dueDate must be an RFC 3339 date-time",
+                "isPrivate must be a boolean",
+                "metadata must be an object",
                 "proactiveChannels[1] must be one of: email",
                 "proactiveChannels[2] must be one of: email",
-                "deDuplicationKey must be at most 255 characters",
+                "requestorEmail is required",
+                "teamId is required",
+                "title must be a string",
             ]
         );
     }
@@ -321,13 +294,15 @@ mod tests {
             update_body(br#"{"customFieldValues": [], "autoLinkSlack": true}"#).expect("valid");
         assert!(update.sets_custom_field_values);
         assert_eq!(update.body.extra.get("autoLinkSlack"), Some(&json!(true)));
-        let problems = update_body(br#"{"title": null, "isProactive": 1}"#)
+        let problems = update_body(br#"{"title": 5, "isProactive": 1}"#)
             .err()
             .expect("invalid");
         assert_eq!(
             problems,
             ["isProactive must be a boolean", "title must be a string"]
         );
+        // An optional property may be null, as the generated type's `Option` allows.
+        assert!(update_body(br#"{"title": null}"#).is_ok());
     }
 
     #[test]

@@ -63,12 +63,14 @@ enum Kind {
     Channels,
 }
 
-/// A property of a request body: its name, its kind, whether it is required.
+/// A property of a request body: its name, its kind, whether it is required, and whether
+/// it may be `null` (an optional `T`, which the generated type reads as `None`).
 #[derive(Clone, Debug)]
 struct Property {
     name: String,
     kind: Kind,
     required: bool,
+    nullable: bool,
 }
 
 fn properties(op: Op) -> Vec<Property> {
@@ -94,6 +96,7 @@ fn properties(op: Op) -> Vec<Property> {
                 kind => kind,
             },
             required: required.iter().any(|r| *r == name),
+            nullable: accepts_null(property),
         })
         .collect()
 }
@@ -106,6 +109,20 @@ const KEY: (&str, usize) = ("deDuplicationKey", 255);
 fn the_key_limit_is_the_generated_types() {
     let key = |chars| CreateTicketBodyDeDuplicationKey::try_from("é".repeat(chars));
     assert!(key(KEY.1).is_ok() && key(KEY.1 + 1).is_err());
+}
+
+/// Whether a property's schema lets it be `null`: `type: [T, "null"]` or
+/// `anyOf: [T, {type: null}]`.
+fn accepts_null(schema: &Value) -> bool {
+    let null = |s: &Value| match &s["type"] {
+        Value::String(one) => one == "null",
+        Value::Array(many) => many.iter().any(|m| m == "null"),
+        _ => false,
+    };
+    null(schema)
+        || schema["anyOf"]
+            .as_array()
+            .is_some_and(|options| options.iter().any(null))
 }
 
 /// Follows `$ref`s, and the `anyOf: [T, null]` that schemars writes for an `Option<T>`.
@@ -299,9 +316,12 @@ fn near_the_schema(op: Op) -> impl Strategy<Value = (Value, bool)> {
         .map(|p| {
             // About half the bodies come out valid: the rest break one rule or a few.
             let present = if p.required { 0.95 } else { 0.25 };
+            let nullable = p.nullable;
+            let invalid = invalid(p.kind)
+                .prop_filter("null is valid here", move |v| !(nullable && v.is_null()));
             let value = prop_oneof![
                 19 => valid(p.kind).prop_map(|v| (v, true)),
-                1 => invalid(p.kind).prop_map(|v| (v, false)),
+                1 => invalid.prop_map(|v| (v, false)),
             ];
             proptest::option::weighted(present, value)
                 .prop_map(move |v| (p.name.clone(), p.required, v))

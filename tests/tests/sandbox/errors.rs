@@ -34,11 +34,11 @@ async fn an_invalid_create_is_400_naming_every_invalid_field() {
     assert_eq!(
         body["message"],
         json!([
-            "requestorEmail is required",
+            "deDuplicationKey must be at most 255 characters",
             "dueDate must be an RFC 3339 date-time",
             "isPrivate must be a boolean",
             "proactiveChannels[1] must be one of: email",
-            "deDuplicationKey must be at most 255 characters",
+            "requestorEmail is required",
         ])
     );
     assert!(target.tickets(&team).await.is_empty());
