@@ -213,8 +213,7 @@ mod tests {
                 .map(|name| (name.clone(), json!({"wrong": []})))
                 .collect();
             let problems = rules.check(&wrong);
-            // Every property but the free-form items of customFieldValues' objects refuses
-            // an object where it wants something else, or accepts it as an object.
+            // An object is wrong for every property but the two free-form objects.
             let objects = ["metadata", "commentMetadata"];
             for name in properties.keys().filter(|n| !objects.contains(&n.as_str())) {
                 assert!(

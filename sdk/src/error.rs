@@ -88,7 +88,7 @@ impl<E> Error<E> {
         match self {
             Error::InvalidRequest(_) => 0,
             Error::CommunicationError { attempts, .. } => *attempts,
-            Error::UnexpectedResponse(r) => r.extensions().get::<Attempts>().map_or(1, |a| a.0),
+            Error::UnexpectedResponse(r) => Attempts::of(r),
             _ => self.head().map_or(1, ResponseHead::attempts),
         }
     }

@@ -59,10 +59,7 @@ impl ClientHooks<crate::runtime::Runtime> for Client {
         let started = Instant::now();
         let result = self.attempts(request, info).instrument(span.clone()).await;
         let (status, attempts) = match &result {
-            Ok(response) => (
-                Some(response.status().as_u16()),
-                response.extensions().get::<Attempts>().map_or(1, |a| a.0),
-            ),
+            Ok(response) => (Some(response.status().as_u16()), Attempts::of(response)),
             Err(e) => (None, e.attempts()),
         };
         span.record("status", status);
@@ -93,8 +90,7 @@ impl Client {
         let fits = |wait: Duration| {
             wait <= settings.max_retry_wait && deadline.is_none_or(|d| Instant::now() + wait < d)
         };
-        let repeatable = self.make_repeatable(&mut request, info);
-        let max_attempts = if repeatable {
+        let max_attempts = if self.make_repeatable(&mut request, info) {
             settings.max_retries.saturating_add(1)
         } else {
             1

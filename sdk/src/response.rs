@@ -25,6 +25,13 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Attempts(pub(crate) u32);
 
+impl Attempts {
+    /// The attempts behind `response`: 1 unless the hooks recorded more.
+    pub(crate) fn of(response: &reqwest::Response) -> u32 {
+        response.extensions().get::<Attempts>().map_or(1, |a| a.0)
+    }
+}
+
 /// The status line and headers of a response, and how many attempts it took.
 #[derive(Clone, Debug)]
 pub struct ResponseHead {
@@ -38,7 +45,7 @@ impl ResponseHead {
         Self {
             status: response.status(),
             headers: response.headers().clone(),
-            attempts: response.extensions().get::<Attempts>().map_or(1, |a| a.0),
+            attempts: Attempts::of(response),
         }
     }
 
