@@ -5,7 +5,8 @@
 //! 2. its body is read (up to [`BODY_LIMIT`]) and it is logged;
 //! 3. a delay fault waits; a status fault answers; a drop fault closes the connection;
 //! 4. over the rate limit → 429; wrong or missing `x-api-key` → 401; body too large →
-//!    413; not JSON → 415; invalid → 400 naming every problem; unknown ticket → 404;
+//!    413; not JSON → 415; an id that is not UTF-8 or a body that is invalid → 400
+//!    naming every problem; unknown ticket → 404;
 //! 5. the ticket is created (201) or updated (200);
 //! 6. a truncate, malformed or drop-after-processing fault spoils the answer.
 //!
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header, request::Parts};
 use axum::response::Response;
@@ -47,7 +49,9 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
 /// The operation a request asks for.
 enum Op {
     Create,
-    Update(String),
+    /// An update of the ticket with this id, or `None` when the id in the path is not
+    /// UTF-8 once percent-decoded.
+    Update(Option<String>),
 }
 
 impl Op {
@@ -70,9 +74,10 @@ async fn create(
 async fn update(
     State(shared): State<Arc<Shared>>,
     Extension(connection): Extension<Connection>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     request: Request,
 ) -> Response {
+    let id = id.ok().map(|Path(id)| id);
     handle(&shared, connection, Op::Update(id), request).await
 }
 
@@ -246,7 +251,11 @@ fn process(
                 }
             },
         },
-        Op::Update(id) => match validate::update_body(&bytes) {
+        Op::Update(None) => Reply::error(
+            StatusCode::BAD_REQUEST,
+            "id: the path segment is not valid UTF-8 once percent-decoded",
+        ),
+        Op::Update(Some(id)) => match validate::update_body(&bytes) {
             Err(problems) => Reply::errors(StatusCode::BAD_REQUEST, problems),
             Ok(update) => match shared.store.update(id, update) {
                 Some(ticket) => Reply::ticket(StatusCode::OK, ticket),

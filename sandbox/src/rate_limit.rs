@@ -86,7 +86,8 @@ impl FromStr for RateLimit {
         let invalid = || ParseRateLimitError(s.to_owned());
         let (requests, window) = s.trim().split_once('/').ok_or_else(invalid)?;
         let requests: u32 = requests.parse().map_err(|_| invalid())?;
-        let unit_at = window.len().checked_sub(1).ok_or_else(invalid)?;
+        // The unit is the last character, whatever its width.
+        let (unit_at, _) = window.char_indices().last().ok_or_else(invalid)?;
         let (count, unit) = window.split_at(unit_at);
         let count: u64 = count.parse().map_err(|_| invalid())?;
         let seconds = match unit {
@@ -173,7 +174,7 @@ mod tests {
             assert_eq!(limit.to_string(), text);
         }
         for bad in [
-            "", "5", "5/", "0/1s", "5/0s", "5/1d", "x/1s", "5/s", "-1/1s",
+            "", "5", "5/", "0/1s", "5/0s", "5/1d", "x/1s", "5/s", "-1/1s", "5/1é", "5/é", "5/1ss",
         ] {
             let err = bad.parse::<RateLimit>().expect_err(bad);
             assert!(err.to_string().contains("N/WINDOW"), "{err}");

@@ -225,3 +225,27 @@ async fn the_key_must_not_be_empty() {
         .expect_err("refused");
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
+
+#[tokio::test]
+async fn an_id_that_is_not_utf8_gets_a_logged_error_response_with_the_headers() {
+    let sandbox = sandbox().await;
+    let response = common::http()
+        .patch(format!("{}/v1/tickets/%FF%FE", sandbox.url()))
+        .header("x-api-key", sandbox.api_key())
+        .json(&json!({"title": "t"}))
+        .send()
+        .await
+        .expect("an answer");
+
+    assert_eq!(response.status(), 400);
+    assert!(response.headers().contains_key("x-ratelimit-remaining"));
+    let message = error_message(response).await;
+    assert_eq!(
+        message,
+        "id: the path segment is not valid UTF-8 once percent-decoded"
+    );
+    let log = sandbox.requests();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].status, Some(400));
+    assert_eq!(log[0].path, "/v1/tickets/%FF%FE");
+}
