@@ -7,12 +7,14 @@
 use std::collections::HashSet;
 
 use quote::ToTokens;
+use syn::punctuated::Punctuated;
 use syn::visit_mut::VisitMut;
 
 pub(crate) fn apply(file: &mut syn::File) {
     use_sdk_runtime(file);
     remove_constructors(file);
     default_flattened_maps(file);
+    check_path_parameters(file);
 }
 
 /// Points the generated code's runtime imports (`Error`, `ResponseValue`, `ClientHooks`
@@ -91,6 +93,61 @@ fn default_flattened_maps(file: &mut syn::File) {
     DefaultEmpty(flattened.0).visit_file_mut(file);
 }
 
+/// Routes every path parameter through the runtime's `path_segment`, which refuses an
+/// empty value and the dot segments `.` and `..` before anything is sent: progenitor's
+/// `encode_path` leaves them as they are, and the URL parser then resolves
+/// `/v1/tickets/..` into `/v1/`, another endpoint.
+fn check_path_parameters(file: &mut syn::File) {
+    struct Rewrite;
+    impl VisitMut for Rewrite {
+        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+            if !mac.path.is_ident("format") {
+                return;
+            }
+            let Ok(mut args) =
+                mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+            else {
+                return;
+            };
+            let mut changed = false;
+            for arg in args.iter_mut() {
+                let syn::Expr::Call(call) = arg else {
+                    continue;
+                };
+                let is_encode =
+                    matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("encode_path"));
+                let (true, Some(value), 1) = (is_encode, call.args.first(), call.args.len()) else {
+                    continue;
+                };
+                // `&id.to_string()`: the parameter is the receiver, named as its setter.
+                let name = match value {
+                    syn::Expr::Reference(r) => match &*r.expr {
+                        syn::Expr::MethodCall(m) => m.receiver.to_token_stream().to_string(),
+                        other => other.to_token_stream().to_string(),
+                    },
+                    other => other.to_token_stream().to_string(),
+                };
+                let value = value.clone();
+                *arg = syn::parse_quote!(
+                    path_segment(#name, #value).map_err(Error::InvalidRequest)?
+                );
+                changed = true;
+            }
+            if changed {
+                mac.tokens = args.to_token_stream();
+            }
+        }
+
+        // The imports of `encode_path` now bring in `path_segment`.
+        fn visit_use_name_mut(&mut self, name: &mut syn::UseName) {
+            if name.ident == "encode_path" {
+                name.ident = syn::Ident::new("path_segment", name.ident.span());
+            }
+        }
+    }
+    Rewrite.visit_file_mut(file);
+}
+
 #[cfg(test)]
 mod tests {
     const SPEC: &str = include_str!("../../spec/thena.yaml");
@@ -145,6 +202,19 @@ mod tests {
         assert!(
             !code.contains("no value supplied for extra"),
             "extra is still required by the builder"
+        );
+    }
+
+    #[test]
+    fn path_parameters_are_checked_before_sending() {
+        let code = generated();
+        assert!(
+            code.contains(r#"path_segment("id", & id.to_string())"#),
+            "update_ticket's id is not checked"
+        );
+        assert!(
+            !code.contains("encode_path"),
+            "a path parameter is still encoded unchecked"
         );
     }
 }

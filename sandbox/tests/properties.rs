@@ -51,8 +51,8 @@ enum Op {
 #[derive(Clone, Copy, Debug)]
 enum Kind {
     Text,
-    /// A string of at most this many characters.
-    TextUpTo(usize),
+    /// A string of this many characters: at least the first, at most the second.
+    TextWithin(usize, usize),
     /// An RFC 3339 date-time string.
     DateTime,
     Bool,
@@ -92,7 +92,7 @@ fn properties(op: Op) -> Vec<Property> {
         .map(|(name, property)| Property {
             name: name.clone(),
             kind: match kind(name, resolve(property, definitions), definitions) {
-                Kind::Text if name == KEY.0 => Kind::TextUpTo(KEY.1),
+                Kind::Text if name == KEY.0 => Kind::TextWithin(KEY.1, KEY.2),
                 kind => kind,
             },
             required: required.iter().any(|r| *r == name),
@@ -101,14 +101,15 @@ fn properties(op: Op) -> Vec<Property> {
         .collect()
 }
 
-/// The one property with a length limit. The generated newtype enforces the spec's
-/// `maxLength` when it is built, but its JSON schema does not carry it.
-const KEY: (&str, usize) = ("deDuplicationKey", 255);
+/// The one property with length limits. The generated newtype enforces the spec's
+/// `minLength` and `maxLength` when it is built, but its JSON schema does not carry them.
+const KEY: (&str, usize, usize) = ("deDuplicationKey", 1, 255);
 
 #[test]
-fn the_key_limit_is_the_generated_types() {
+fn the_key_limits_are_the_generated_types() {
     let key = |chars| CreateTicketBodyDeDuplicationKey::try_from("é".repeat(chars));
-    assert!(key(KEY.1).is_ok() && key(KEY.1 + 1).is_err());
+    assert!(key(KEY.1).is_ok() && key(KEY.1 - 1).is_err());
+    assert!(key(KEY.2).is_ok() && key(KEY.2 + 1).is_err());
 }
 
 /// Whether a property's schema lets it be `null`: `type: [T, "null"]` or
@@ -161,7 +162,10 @@ fn kind(name: &str, schema: &Value, definitions: &Value) -> Kind {
         Kind::DateTime
     } else if is("string") {
         match schema["maxLength"].as_u64() {
-            Some(max) => Kind::TextUpTo(usize::try_from(max).expect("a small limit")),
+            Some(max) => Kind::TextWithin(
+                usize::try_from(schema["minLength"].as_u64().unwrap_or(0)).expect("a small limit"),
+                usize::try_from(max).expect("a small limit"),
+            ),
             None => Kind::Text,
         }
     } else {
@@ -226,7 +230,9 @@ fn rfc3339() -> impl Strategy<Value = Value> {
 fn valid(kind: Kind) -> BoxedStrategy<Value> {
     match kind {
         Kind::Text => text(24).prop_map(Value::String).boxed(),
-        Kind::TextUpTo(max) => text(max).prop_map(Value::String).boxed(),
+        Kind::TextWithin(min, max) => vec(any::<char>(), min..=max)
+            .prop_map(|c| Value::String(String::from_iter(c)))
+            .boxed(),
         Kind::DateTime => rfc3339().boxed(),
         Kind::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
         Kind::Object => json_object().boxed(),
@@ -276,11 +282,18 @@ fn invalid(kind: Kind) -> BoxedStrategy<Value> {
     ];
     match kind {
         Kind::Text => json_except(Value::is_string).boxed(),
-        Kind::TextUpTo(max) => prop_oneof![
-            json_except(Value::is_string),
-            vec(any::<char>(), max + 1..=max + 8).prop_map(|c| Value::String(String::from_iter(c))),
-        ]
-        .boxed(),
+        Kind::TextWithin(min, max) => {
+            let chars =
+                |range| vec(any::<char>(), range).prop_map(|c| Value::String(String::from_iter(c)));
+            let mut bad = vec![
+                json_except(Value::is_string).boxed(),
+                chars(max + 1..max + 9).boxed(),
+            ];
+            if min > 0 {
+                bad.push(chars(0..min).boxed());
+            }
+            proptest::strategy::Union::new(bad).boxed()
+        }
         Kind::DateTime => not_a_date.boxed(),
         Kind::Bool => json_except(Value::is_boolean).boxed(),
         Kind::Object => json_except(Value::is_object).boxed(),

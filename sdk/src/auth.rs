@@ -1,6 +1,9 @@
-//! The API key: kept out of every `Debug` and `Display`, sent as a sensitive header.
+//! The API key: sent as a sensitive header, kept out of every `Debug` and `Display`, and
+//! cut out of anything a server sends back.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
@@ -8,6 +11,9 @@ use crate::config::ConfigError;
 
 /// The header Thena reads the key from.
 pub(crate) const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
+
+/// What stands in for the key wherever a server echoed it.
+pub(crate) const REDACTED: &str = "[redacted]";
 
 /// A checked API key, held as the header value it is sent as. The value is marked
 /// sensitive, so reqwest and hyper never print it; this type's `Debug` never shows it.
@@ -27,10 +33,161 @@ impl ApiKey {
     pub(crate) fn header_value(&self) -> HeaderValue {
         self.0.clone()
     }
+
+    /// What finds the key in a server's answer.
+    pub(crate) fn redactor(&self) -> Redactor {
+        let key = self.0.as_bytes();
+        let mut forms = vec![key.to_vec()];
+        // An echo inside a JSON string or an HTML page is escaped; look for those too.
+        for escaped in [json_escaped(key), html_escaped(key)] {
+            if !forms.contains(&escaped) {
+                forms.push(escaped);
+            }
+        }
+        Redactor(Some(forms.into()))
+    }
 }
 
 impl fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+/// Replaces every occurrence of the API key (as sent, JSON-escaped or HTML-escaped) with
+/// [`REDACTED`]. The default one knows no key and changes nothing.
+#[derive(Clone, Default)]
+pub(crate) struct Redactor(Option<Arc<[Vec<u8>]>>);
+
+impl Redactor {
+    /// Knows no key.
+    pub(crate) const NONE: Redactor = Redactor(None);
+
+    /// Writes `value`'s `Debug` (plain or `{:#?}`) with the key cut out.
+    pub(crate) fn debug(&self, f: &mut fmt::Formatter<'_>, value: &dyn fmt::Debug) -> fmt::Result {
+        let text = if f.alternate() {
+            format!("{value:#?}")
+        } else {
+            format!("{value:?}")
+        };
+        f.write_str(&self.text(&text))
+    }
+
+    /// `bytes` with the key cut out; borrowed when it holds none.
+    pub(crate) fn bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+        let Some(forms) = &self.0 else {
+            return Cow::Borrowed(bytes);
+        };
+        let mut out = Cow::Borrowed(bytes);
+        for form in forms.iter() {
+            if memchr::memmem::find(&out, form).is_some() {
+                out = Cow::Owned(replace_all(&out, form));
+            }
+        }
+        out
+    }
+
+    /// `text` with the key cut out.
+    pub(crate) fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        match self.bytes(text.as_bytes()) {
+            Cow::Borrowed(_) => Cow::Borrowed(text),
+            // Only ASCII was replaced by ASCII, so the text is still UTF-8.
+            Cow::Owned(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+        }
+    }
+
+    /// Whether `bytes` hold the key in any of its forms.
+    pub(crate) fn finds(&self, bytes: &[u8]) -> bool {
+        matches!(self.bytes(bytes), Cow::Owned(_))
+    }
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Redactor(<redacted>)")
+    }
+}
+
+fn replace_all(haystack: &[u8], needle: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while let Some(at) = memchr::memmem::find(rest, needle) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(REDACTED.as_bytes());
+        rest = &rest[at + needle.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+/// The key as it appears inside a JSON string. A header value is visible ASCII (or
+/// obs-text), so only `"` and `\` need escaping.
+fn json_escaped(key: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(key.len());
+    for &b in key {
+        if matches!(b, b'"' | b'\\') {
+            out.push(b'\\');
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// The key as an HTML page shows it.
+fn html_escaped(key: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(key.len());
+    for &b in key {
+        match b {
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            b'"' => out.extend_from_slice(b"&quot;"),
+            b'\'' => out.extend_from_slice(b"&#39;"),
+            _ => out.push(b),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redactor(key: &str) -> Redactor {
+        ApiKey::parse(key).expect("a valid key").redactor()
+    }
+
+    #[test]
+    fn every_echo_of_the_key_is_replaced() {
+        let r = redactor("tk_1");
+        assert_eq!(
+            r.text("x-api-key: tk_1, again tk_1."),
+            "x-api-key: [redacted], again [redacted]."
+        );
+        assert!(matches!(r.text("nothing here"), Cow::Borrowed(_)));
+        assert!(r.finds(b"..tk_1"));
+        assert!(!r.finds(b"tk_"));
+    }
+
+    #[test]
+    fn escaped_echoes_are_found_too() {
+        let r = redactor(r#"a"b\c<d>&'"#);
+        for echo in [
+            r#"{"k":"a\"b\\c<d>&'"}"#,
+            "<td>a&quot;b\\c&lt;d&gt;&amp;&#39;</td>",
+            r#"a"b\c<d>&'"#,
+        ] {
+            let shown = r.text(echo);
+            assert!(
+                shown.contains(REDACTED) && !shown.contains("b\\"),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_default_changes_nothing() {
+        assert_eq!(Redactor::default().text("tk_1"), "tk_1");
+        assert!(!format!("{:?}", redactor("tk_1")).contains("tk_1"));
     }
 }

@@ -2,7 +2,11 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 use crate::Client;
 use crate::auth::ApiKey;
@@ -26,6 +30,7 @@ pub(crate) struct Settings {
     pub(crate) max_retry_wait: Duration,
     pub(crate) idempotent_creates: bool,
     pub(crate) rate_limit_aware: bool,
+    pub(crate) max_response_bytes: u64,
 }
 
 impl Default for Settings {
@@ -40,6 +45,7 @@ impl Default for Settings {
             max_retry_wait: Duration::from_secs(60),
             idempotent_creates: true,
             rate_limit_aware: true,
+            max_response_bytes: 4 * 1024 * 1024,
         }
     }
 }
@@ -56,6 +62,9 @@ impl Client {
     }
 }
 
+/// Adjusts the reqwest client the SDK builds; see [`ClientBuilder::configure_http`].
+type ConfigureHttp = Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
+
 /// Settings for a [`Client`]. Its `Debug` never shows the API key.
 #[derive(Clone, Default)]
 pub struct ClientBuilder {
@@ -63,7 +72,8 @@ pub struct ClientBuilder {
     api_key: Option<String>,
     settings: Settings,
     allow_insecure_http: bool,
-    http_client: Option<reqwest::Client>,
+    root_certificates: Vec<Vec<u8>>,
+    configure_http: Option<ConfigureHttp>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -73,7 +83,11 @@ impl fmt::Debug for ClientBuilder {
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("settings", &self.settings)
             .field("allow_insecure_http", &self.allow_insecure_http)
-            .field("http_client", &self.http_client)
+            .field("root_certificates", &self.root_certificates.len())
+            .field(
+                "configure_http",
+                &self.configure_http.as_ref().map(|_| "<fn>"),
+            )
             .finish()
     }
 }
@@ -132,8 +146,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The limit for establishing a connection (default 10 s). Not applied to a client
-    /// passed to [`http_client`](Self::http_client), which keeps its own.
+    /// The limit for establishing a connection (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.settings.connect_timeout = timeout;
         self
@@ -141,6 +154,7 @@ impl ClientBuilder {
 
     /// A limit for a whole call, retries and waits included (default: none). A retry
     /// whose wait would end past it is not made; the last failure is returned at once.
+    /// A limit too large for the clock to represent counts as none.
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
         self.settings.operation_timeout = Some(timeout);
         self
@@ -153,7 +167,8 @@ impl ClientBuilder {
     }
 
     /// Exponential backoff between retries: `base * 2^n`, capped at `cap`, with jitter
-    /// (default 0.5 s and 8 s). A server's `Retry-After` takes precedence.
+    /// (default 0.5 s and 8 s). The wait before a retry is the larger of the backoff and
+    /// the server's `Retry-After`.
     pub fn backoff(mut self, base: Duration, cap: Duration) -> Self {
         self.settings.backoff_base = base;
         self.settings.backoff_cap = cap;
@@ -162,7 +177,9 @@ impl ClientBuilder {
 
     /// The longest wait the client accepts before a retry or for a rate-limit reset
     /// (default 60 s). A server asking for longer gets its error returned at once,
-    /// with the wait in [`Error::retry_after`](crate::Error::retry_after).
+    /// with the wait in [`Error::retry_after`](crate::Error::retry_after). A server's
+    /// wait of more than a day is not believed at all (a misconfigured proxy, or
+    /// milliseconds sent as seconds): the client falls back to its own backoff.
     pub fn max_retry_wait(mut self, wait: Duration) -> Self {
         self.settings.max_retry_wait = wait;
         self
@@ -190,10 +207,42 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends through this `reqwest::Client` (for proxies, custom TLS, connection
-    /// pools shared with other code) instead of one the SDK builds.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+    /// The largest response body the client reads (default 4 MiB; a ticket is about
+    /// 6 KB). A larger one, error answers included, fails the call with
+    /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge), so that a broken
+    /// proxy streaming without end cannot exhaust memory.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.settings.max_response_bytes = limit;
+        self
+    }
+
+    /// Trusts the certificate authorities in this PEM text (one or more
+    /// `-----BEGIN CERTIFICATE-----` blocks) besides the platform's: for a corporate
+    /// proxy or a private deployment. Checked by [`build`](Self::build).
+    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Adjusts the `reqwest::ClientBuilder` the SDK starts from (proxies, pool sizes,
+    /// local address, TLS of your own with `tls_backend_preconfigured`). The SDK applies
+    /// its own rules after yours: redirects are never followed (so the API key and the
+    /// ticket body cannot be carried to another origin), and an `https` base URL is
+    /// never left for plain `http`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = thena_sdk::Client::builder()
+    ///     .api_key("my-api-key")
+    ///     .configure_http(|http| http.pool_idle_timeout(Duration::from_secs(30)))
+    ///     .build();
+    /// assert!(client.is_ok());
+    /// ```
+    pub fn configure_http(
+        mut self,
+        configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.configure_http = Some(Arc::new(configure));
         self
     }
 
@@ -204,24 +253,43 @@ impl ClientBuilder {
             self.allow_insecure_http,
         )?;
         let api_key = ApiKey::parse(self.api_key.as_deref().unwrap_or_default())?;
-        let http = match self.http_client {
-            Some(client) => client,
-            None => {
-                let tls =
-                    crate::tls::client_config().map_err(|e| ConfigError::Http(e.to_string()))?;
-                reqwest::Client::builder()
-                    .connect_timeout(self.settings.connect_timeout)
-                    .tls_backend_preconfigured(tls)
-                    .build()
-                    .map_err(|e| ConfigError::Http(e.to_string()))?
-            }
-        };
+        let roots = self
+            .root_certificates
+            .iter()
+            .map(|pem| parse_certificates(pem))
+            .collect::<Result<Vec<_>, _>>()?
+            .concat();
+        let tls =
+            crate::tls::client_config(&roots).map_err(|e| ConfigError::Http(e.to_string()))?;
+        let mut http = reqwest::Client::builder()
+            .connect_timeout(self.settings.connect_timeout)
+            .tls_backend_preconfigured(tls);
+        if let Some(configure) = &self.configure_http {
+            http = configure(http);
+        }
+        let http = http
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(base_url.starts_with("https:"))
+            .build()
+            .map_err(|e| ConfigError::Http(e.to_string()))?;
         Ok(Client {
             baseurl: base_url,
             client: http,
             inner: Runtime::new(self.settings, api_key),
         })
     }
+}
+
+/// The certificates of one PEM text; at least one.
+fn parse_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
+    let invalid = |rule: String| ConfigError::InvalidCertificate(rule);
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(invalid("no -----BEGIN CERTIFICATE----- block found".into()));
+    }
+    Ok(certs)
 }
 
 /// Parses the base URL and drops trailing slashes: the generated code appends paths
@@ -285,6 +353,10 @@ pub enum ConfigError {
         /// The rule it breaks.
         rule: String,
     },
+    /// A root certificate given to
+    /// [`add_root_certificate_pem`](ClientBuilder::add_root_certificate_pem) is not
+    /// usable PEM.
+    InvalidCertificate(String),
     /// The HTTP client (or its TLS configuration) could not be built.
     Http(String),
 }
@@ -299,6 +371,7 @@ impl fmt::Display for ConfigError {
             Self::MissingEnv(name) => write!(f, "{name} is not set; it is required"),
             Self::InvalidEnv { name, rule } => write!(f, "{name} must be {rule}"),
             Self::InvalidBaseUrl { url, rule } => write!(f, "base_url {url:?}: {rule}"),
+            Self::InvalidCertificate(e) => write!(f, "add_root_certificate_pem: {e}"),
             Self::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
         }
     }

@@ -1,24 +1,28 @@
 //! [`Error`]: every way a call can fail, each keeping what is known about it.
 //!
-//! The variants are progenitor's (the generated code constructs them), reshaped so that
-//! no failure loses its facts: a body that does not decode still carries its status and
-//! headers, and every failure after a send knows how many attempts were made.
+//! The variants are progenitor's (the generated code constructs some of them), reshaped
+//! so that no failure loses its facts: a body that does not decode still carries its
+//! status and headers, and every failure after a send knows how many attempts were made
+//! and which `deDuplicationKey` a create carried. Nothing shown of an error repeats the
+//! API key, even when the server echoed it.
 
 use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
+use reqwest::header::LOCATION;
 
-use crate::response::{Attempts, RateLimit, ResponseHead, ResponseValue};
+use crate::auth::Redactor;
+use crate::response::{CallFacts, RateLimit, ResponseHead, ResponseValue};
 use crate::retry;
+use crate::transport::{Cause, Timeout};
 use crate::types;
 
 /// How much of an undecodable body `Display` shows.
 const SNIPPET_CHARS: usize = 300;
 
 /// A failed call. `E` is the documented error body, [`types::ErrorResponse`].
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error<E = types::ErrorResponse> {
     /// Nothing was sent: an argument broke a rule of the API. The message names the
@@ -31,6 +35,11 @@ pub enum Error<E = types::ErrorResponse> {
         source: reqwest::Error,
         /// How many requests were sent.
         attempts: u32,
+        /// The `deDuplicationKey` a create was sent with. The ticket may exist: send
+        /// the create again with this key, never with a new one.
+        dedup_key: Option<String>,
+        /// The limit that ended the last attempt, when it timed out.
+        timeout: Option<Timeout>,
     },
     /// The server answered with an error status and the documented error body.
     ErrorResponse(ResponseValue<E>),
@@ -39,19 +48,31 @@ pub enum Error<E = types::ErrorResponse> {
     InvalidResponsePayload {
         /// Status, headers and attempts.
         head: ResponseHead,
-        /// The body as received.
+        /// The body as received, with the API key cut out of an error answer
+        /// ([`ResponseHead::raw_error_body`] has it as sent).
         body: Bytes,
         /// Why it did not decode.
         source: serde_json::Error,
     },
-    /// The body could not be read to its end (the connection broke mid-body).
+    /// The body could not be read to its end (the connection broke mid-body), on every
+    /// attempt the call was allowed.
     ResponseBodyError {
         /// Status, headers and attempts.
         head: ResponseHead,
         /// What reqwest reported.
         source: reqwest::Error,
     },
-    /// A status the spec does not document (for example an unfollowed redirect).
+    /// The body was larger than
+    /// [`max_response_bytes`](crate::ClientBuilder::max_response_bytes); reading
+    /// stopped there.
+    ResponseTooLarge {
+        /// Status, headers and attempts.
+        head: ResponseHead,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// A status the spec does not document, such as a redirect, which the SDK never
+    /// follows. Its body has been read (within the size limit).
     UnexpectedResponse(reqwest::Response),
 }
 
@@ -62,25 +83,51 @@ impl<E> From<reqwest::Error> for Error<E> {
     }
 }
 
+/// What every failure with a response can tell: status, headers and the call's facts.
+struct Answer<'a> {
+    status: StatusCode,
+    headers: &'a reqwest::header::HeaderMap,
+    facts: &'a CallFacts,
+}
+
 impl<E> Error<E> {
+    fn answer(&self) -> Option<Answer<'_>> {
+        let head = match self {
+            Error::UnexpectedResponse(r) => {
+                return Some(Answer {
+                    status: r.status(),
+                    headers: r.headers(),
+                    facts: CallFacts::of(r),
+                });
+            }
+            _ => self.head()?,
+        };
+        Some(Answer {
+            status: head.status(),
+            headers: head.headers(),
+            facts: head.facts(),
+        })
+    }
+
+    fn redactor(&self) -> &Redactor {
+        self.answer().map_or(&Redactor::NONE, |a| &a.facts.redactor)
+    }
+
     /// The status, headers and attempt count of the response, when there was one whose
-    /// body was read.
+    /// body was read and is described by the error.
     pub fn head(&self) -> Option<&ResponseHead> {
         match self {
             Error::ErrorResponse(rv) => Some(rv.head()),
-            Error::InvalidResponsePayload { head, .. } | Error::ResponseBodyError { head, .. } => {
-                Some(head)
-            }
+            Error::InvalidResponsePayload { head, .. }
+            | Error::ResponseBodyError { head, .. }
+            | Error::ResponseTooLarge { head, .. } => Some(head),
             _ => None,
         }
     }
 
     /// The HTTP status, for every failure that got a response.
     pub fn status(&self) -> Option<StatusCode> {
-        match self {
-            Error::UnexpectedResponse(r) => Some(r.status()),
-            _ => self.head().map(ResponseHead::status),
-        }
+        self.answer().map(|a| a.status)
     }
 
     /// How many requests were sent: 0 when the request was refused before sending.
@@ -88,42 +135,81 @@ impl<E> Error<E> {
         match self {
             Error::InvalidRequest(_) => 0,
             Error::CommunicationError { attempts, .. } => *attempts,
-            Error::UnexpectedResponse(r) => Attempts::of(r),
-            _ => self.head().map_or(1, ResponseHead::attempts),
+            _ => self.answer().map_or(1, |a| a.facts.attempts),
         }
     }
 
-    /// The server's request id, when the response carried one.
+    /// The `deDuplicationKey` a create was sent with (the caller's or a generated one).
+    /// Whatever the failure, sending the create again with this key cannot duplicate
+    /// the ticket; a new key can.
+    pub fn dedup_key(&self) -> Option<&str> {
+        match self {
+            Error::CommunicationError { dedup_key, .. } => dedup_key.as_deref(),
+            _ => self.answer()?.facts.dedup_key.as_deref(),
+        }
+    }
+
+    /// The server's request id, when the response carried one (and it does not repeat
+    /// the API key).
     pub fn request_id(&self) -> Option<&str> {
-        self.head()?.request_id()
+        let answer = self.answer()?;
+        crate::response::request_id(answer.headers, &answer.facts.redactor)
     }
 
     /// The rate-limit window the last response reported.
     pub fn rate_limit(&self) -> Option<RateLimit> {
-        self.head()?.rate_limit()
+        RateLimit::from_headers(self.answer()?.headers)
     }
 
     /// How long the server asked to wait before trying again. When retries stopped
     /// because this wait was too long, this is that wait.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.head()?.retry_after()
+        let answer = self.answer()?;
+        retry::server_wait(answer.status, answer.headers, std::time::SystemTime::now())
     }
 
-    /// Whether trying again later may succeed: no response (connection, timeout) or a
-    /// status of 408, 429, 500, 502, 503 or 504. The client already retried these.
+    /// Whether the failure is of a kind that may heal: no response (a refused or reset
+    /// connection, a timeout, a failed DNS lookup, a body cut short) or a status of 408,
+    /// 429, 500, 502, 503 or 504. The client retries these itself when the request is
+    /// safe to repeat. A TLS certificate the client refuses is not retryable.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::CommunicationError { source, .. } => retry::is_transient(source),
+            Error::CommunicationError { source, .. } => Cause::of(source).is_transient(),
+            Error::ResponseBodyError { .. } => true,
             _ => self.status().is_some_and(retry::is_retryable_status),
         }
     }
 
-    /// Whether the last attempt timed out.
+    /// Whether the last attempt timed out, before the answer or while reading its body.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::CommunicationError { source, .. } if source.is_timeout())
+        match self {
+            Error::CommunicationError { source, .. } | Error::ResponseBodyError { source, .. } => {
+                Cause::of(source) == Cause::TimedOut
+            }
+            _ => false,
+        }
     }
 
-    /// The documented error body, when the server sent one.
+    /// Whether the platform refused a create because its `deDuplicationKey` was used
+    /// before: a 409 to a create that carried a key. The ticket of that key exists;
+    /// see [`earlier_attempt_may_have_created`](Self::earlier_attempt_may_have_created)
+    /// to tell whether this very call created it.
+    pub fn is_duplicate(&self) -> bool {
+        self.status() == Some(StatusCode::CONFLICT) && self.dedup_key().is_some()
+    }
+
+    /// Whether an earlier attempt of this call may have been carried out although its
+    /// answer was lost (a dropped connection, a timeout, a body cut short, a 5xx). On a
+    /// [`duplicate`](Self::is_duplicate) refusal this says the ticket is most likely
+    /// this call's own, created by that attempt; otherwise the key was used before by
+    /// another call.
+    pub fn earlier_attempt_may_have_created(&self) -> bool {
+        self.answer()
+            .is_some_and(|a| a.facts.earlier_attempt_uncertain)
+    }
+
+    /// The documented error body, when the server sent one (decoded with the API key
+    /// cut out).
     pub fn error_response(&self) -> Option<&E> {
         match self {
             Error::ErrorResponse(rv) => Some(rv),
@@ -135,6 +221,7 @@ impl<E> Error<E> {
 impl Error {
     /// What the server said went wrong: the `message` of the error body (its items
     /// joined with "; " when it is a list), or the start of a body that is not JSON.
+    /// The API key never appears in it.
     pub fn server_message(&self) -> Option<String> {
         match self {
             Error::ErrorResponse(rv) => match rv.message.as_ref()? {
@@ -162,48 +249,138 @@ fn snippet(body: &[u8]) -> String {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.describe(&mut text)?;
+        f.write_str(&self.redactor().text(&text))
+    }
+}
+
+impl Error {
+    /// The sentence `Display` shows, before the key is cut out of it.
+    fn describe(&self, out: &mut String) -> fmt::Result {
+        use fmt::Write;
         match self {
-            Error::InvalidRequest(msg) => return write!(f, "invalid request: {msg}"),
-            Error::CommunicationError { source, .. } => write!(f, "no response: {source}")?,
+            Error::InvalidRequest(msg) => return write!(out, "invalid request: {msg}"),
+            Error::CommunicationError {
+                source, timeout, ..
+            } => {
+                out.push_str("no response");
+                if let Some(url) = source.url() {
+                    write!(out, " from {url}")?;
+                }
+                write!(out, ": {}", Described(source, *timeout))?;
+            }
             Error::ErrorResponse(rv) => {
-                write!(f, "HTTP {}", rv.status())?;
+                write!(out, "HTTP {}", rv.status())?;
                 if let Some(msg) = self.server_message() {
-                    write!(f, ": {msg}")?;
+                    write!(out, ": {msg}")?;
+                }
+                if self.is_duplicate() {
+                    out.push_str(if self.earlier_attempt_may_have_created() {
+                        "; the ticket was most likely created by an earlier attempt of this call"
+                    } else {
+                        "; a ticket with this deDuplicationKey exists"
+                    });
                 }
             }
             Error::InvalidResponsePayload { head, source, .. } if head.status().is_success() => {
                 write!(
-                    f,
+                    out,
                     "HTTP {}: the body does not decode: {source}",
                     head.status()
                 )?;
             }
             Error::InvalidResponsePayload { head, body, .. } => {
                 write!(
-                    f,
+                    out,
                     "HTTP {} with a body that is not the documented JSON: {}",
                     head.status(),
                     snippet(body)
                 )?;
             }
             Error::ResponseBodyError { head, source } => {
-                write!(
-                    f,
-                    "HTTP {}: the body could not be read: {source}",
-                    head.status()
-                )?;
+                write!(out, "HTTP {}: the body could not be read: ", head.status())?;
+                write!(out, "{}", Described(source, None))?;
             }
-            Error::UnexpectedResponse(r) => {
-                write!(f, "HTTP {}: a status the API does not document", r.status())?
-            }
+            Error::ResponseTooLarge { head, limit } => write!(
+                out,
+                "HTTP {}: the body is larger than the limit of {limit} bytes \
+                 (max_response_bytes); it was not read",
+                head.status()
+            )?,
+            Error::UnexpectedResponse(r) => match r.headers().get(LOCATION) {
+                Some(location) if r.status().is_redirection() => write!(
+                    out,
+                    "HTTP {}: a redirect to {}, which the SDK does not follow \
+                     (check the base URL)",
+                    r.status(),
+                    String::from_utf8_lossy(location.as_bytes())
+                )?,
+                _ => write!(
+                    out,
+                    "HTTP {}: a status the API does not document",
+                    r.status()
+                )?,
+            },
+        }
+        // The ticket may exist: the key is what makes trying again safe.
+        if let Some(key) = self.dedup_key().filter(|_| self.is_retryable()) {
+            write!(out, " (sent with deDuplicationKey {key})")?;
         }
         let attempts = self.attempts();
         match (self.request_id(), attempts) {
-            (Some(id), 1) => write!(f, " (request id {id})"),
-            (Some(id), n) => write!(f, " (request id {id}, after {n} attempts)"),
+            (Some(id), 1) => write!(out, " (request id {id})"),
+            (Some(id), n) => write!(out, " (request id {id}, after {n} attempts)"),
             (None, 1) => Ok(()),
-            (None, n) => write!(f, " (after {n} attempts)"),
+            (None, n) => write!(out, " (after {n} attempts)"),
         }
+    }
+}
+
+/// A transport failure's cause, as a phrase.
+struct Described<'a>(&'a reqwest::Error, Option<Timeout>);
+
+impl fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::transport::describe(f, self.0, self.1)
+    }
+}
+
+/// Shows the facts, never the API key: bodies as their size and a redacted snippet.
+impl<E: fmt::Debug> fmt::Debug for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = |body: &[u8]| format!("{} bytes: {}", body.len(), snippet(body));
+        let shown = match self {
+            Error::InvalidRequest(msg) => format!("InvalidRequest({msg:?})"),
+            Error::CommunicationError {
+                source,
+                attempts,
+                dedup_key,
+                timeout,
+            } => format!(
+                "CommunicationError {{ source: {source:?}, attempts: {attempts}, \
+                 dedup_key: {dedup_key:?}, timeout: {timeout:?} }}"
+            ),
+            Error::ErrorResponse(rv) => format!("ErrorResponse({rv:?})"),
+            Error::InvalidResponsePayload {
+                head,
+                body: bytes,
+                source,
+            } => format!(
+                "InvalidResponsePayload {{ head: {head:?}, body: {:?}, source: {source:?} }}",
+                body(bytes)
+            ),
+            Error::ResponseBodyError { head, source } => {
+                format!("ResponseBodyError {{ head: {head:?}, source: {source:?} }}")
+            }
+            Error::ResponseTooLarge { head, limit } => {
+                format!("ResponseTooLarge {{ head: {head:?}, limit: {limit} }}")
+            }
+            Error::UnexpectedResponse(r) => {
+                format!("UnexpectedResponse {{ head: {:?} }}", ResponseHead::of(r))
+            }
+        };
+        f.write_str(&self.redactor().text(&shown))
     }
 }
 

@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod call;
 mod config;
 mod error;
 // Written by `cargo xtask generate` (prettyplease-formatted, so rustfmt keeps off it).
@@ -9,13 +10,16 @@ mod error;
 #[rustfmt::skip]
 mod generated;
 mod hooks;
+mod idempotency;
 mod random;
 mod rate_limit;
 mod response;
 mod retry;
 mod runtime;
 mod tls;
+mod transport;
 
 pub use config::{ClientBuilder, ConfigError, DEFAULT_BASE_URL};
 pub use generated::*;
 pub use response::{RateLimit, ResponseHead};
+pub use transport::Timeout;

@@ -1,52 +1,94 @@
-//! [`ResponseValue`]: a decoded body with everything the response said about itself.
+//! [`ResponseValue`]: a decoded body with everything the response said about itself,
+//! and [`ResponseHead`], those facts on their own.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
+use crate::auth::Redactor;
 use crate::error::Error;
 use crate::retry;
 
 /// Headers that carry a request id, in the order they are looked for.
 const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "x-amzn-requestid", "request-id"];
 
-/// The request id among `headers`, if the server sent one.
-pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
-    REQUEST_ID_HEADERS
-        .iter()
-        .find_map(|h| headers.get(*h)?.to_str().ok())
+/// What the hooks know of a call beyond its last response: stored in that response's
+/// extensions, read back by [`ResponseHead`] and every error.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CallFacts {
+    /// Requests sent for the call (1 plus the retries); 0 before the first is sent.
+    pub(crate) attempts: u32,
+    /// The `deDuplicationKey` a create was sent with, the caller's or a generated one.
+    pub(crate) dedup_key: Option<Arc<str>>,
+    /// Whether an earlier attempt may have been carried out by the server although its
+    /// answer never arrived whole (a dropped connection, a timeout, a cut body, a 5xx).
+    pub(crate) earlier_attempt_uncertain: bool,
+    /// Cuts the API key out of whatever the server sends back.
+    pub(crate) redactor: Redactor,
 }
 
-/// How many attempts the transport made; stored in the response's extensions by the
-/// hooks, read back here so that every result and error can report it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Attempts(pub(crate) u32);
-
-impl Attempts {
-    /// The attempts behind `response`: 1 unless the hooks recorded more.
-    pub(crate) fn of(response: &reqwest::Response) -> u32 {
-        response.extensions().get::<Attempts>().map_or(1, |a| a.0)
+impl CallFacts {
+    /// The facts stored on `response`: those of a call that knows nothing more when the
+    /// response did not come through the hooks.
+    pub(crate) fn of(response: &reqwest::Response) -> &CallFacts {
+        static NONE: CallFacts = CallFacts {
+            attempts: 1,
+            dedup_key: None,
+            earlier_attempt_uncertain: false,
+            redactor: Redactor::NONE,
+        };
+        response.extensions().get::<CallFacts>().unwrap_or(&NONE)
     }
 }
 
-/// The status line and headers of a response, and how many attempts it took.
-#[derive(Clone, Debug)]
+/// The request id among `headers`, unless it repeats the API key.
+pub(crate) fn request_id<'a>(headers: &'a HeaderMap, redactor: &Redactor) -> Option<&'a str> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|h| headers.get(*h)?.to_str().ok())
+        .filter(|id| !redactor.finds(id.as_bytes()))
+}
+
+/// The status line and headers of a response, how many attempts the call took, and the
+/// `deDuplicationKey` it carried.
+#[derive(Clone)]
 pub struct ResponseHead {
     status: StatusCode,
     headers: HeaderMap,
-    attempts: u32,
+    facts: CallFacts,
+    /// The body of an error answer as received, for code that asks for it.
+    raw_error_body: Option<Bytes>,
 }
 
 impl ResponseHead {
     pub(crate) fn of(response: &reqwest::Response) -> Self {
+        Self::new(
+            response.status(),
+            response.headers().clone(),
+            CallFacts::of(response).clone(),
+        )
+    }
+
+    pub(crate) fn new(status: StatusCode, headers: HeaderMap, facts: CallFacts) -> Self {
         Self {
-            status: response.status(),
-            headers: response.headers().clone(),
-            attempts: Attempts::of(response),
+            status,
+            headers,
+            facts,
+            raw_error_body: None,
         }
+    }
+
+    pub(crate) fn redactor(&self) -> &Redactor {
+        &self.facts.redactor
+    }
+
+    pub(crate) fn facts(&self) -> &CallFacts {
+        &self.facts
     }
 
     /// The HTTP status.
@@ -54,21 +96,20 @@ impl ResponseHead {
         self.status
     }
 
-    /// Every response header.
+    /// Every response header, exactly as received.
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
 
     /// How many requests were sent for this call: 1 plus the retries.
     pub fn attempts(&self) -> u32 {
-        self.attempts
+        self.facts.attempts
     }
 
-    /// The server's id for the request, from `x-request-id` or a similar header.
+    /// The server's id for the request, from `x-request-id` or a similar header. An id
+    /// that contains the API key is not reported.
     pub fn request_id(&self) -> Option<&str> {
-        REQUEST_ID_HEADERS
-            .iter()
-            .find_map(|h| self.headers.get(*h)?.to_str().ok())
+        request_id(&self.headers, &self.facts.redactor)
     }
 
     /// The rate-limit window the server reported (`X-RateLimit-*` headers).
@@ -77,32 +118,86 @@ impl ResponseHead {
     }
 
     /// How long the server asked the client to wait (`Retry-After`, or the rate-limit
-    /// reset of a 429), measured from now.
+    /// reset of a 429), measured from now. A wait of more than a day, or one no clock
+    /// can represent, counts as not given.
     pub fn retry_after(&self) -> Option<Duration> {
         retry::server_wait(self.status, &self.headers, SystemTime::now())
+    }
+
+    /// The `deDuplicationKey` a create was sent with: the caller's, or the one the SDK
+    /// generated. Sending a create again with this key cannot duplicate the ticket.
+    pub fn dedup_key(&self) -> Option<&str> {
+        self.facts.dedup_key.as_deref()
+    }
+
+    /// The body of an error answer exactly as received, the API key included if the
+    /// server echoed it. Everything else the SDK shows of the body is redacted.
+    pub fn raw_error_body(&self) -> Option<&[u8]> {
+        self.raw_error_body.as_deref()
+    }
+}
+
+/// Shows what the response said, with every header value that repeats the API key
+/// redacted.
+impl fmt::Debug for ResponseHead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redactor = &self.facts.redactor;
+        let headers: Vec<(&str, String)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes());
+                (name.as_str(), redactor.text(&value).into_owned())
+            })
+            .collect();
+        f.debug_struct("ResponseHead")
+            .field("status", &self.status)
+            .field("headers", &headers)
+            .field("attempts", &self.facts.attempts)
+            .field("dedup_key", &self.facts.dedup_key)
+            .field(
+                "raw_error_body",
+                &self
+                    .raw_error_body
+                    .as_ref()
+                    .map(|b| format!("{} bytes", b.len())),
+            )
+            .finish()
     }
 }
 
 /// The rate-limit window reported by `X-RateLimit-Limit`, `-Remaining` and `-Reset`.
+/// Each is `None` when the header is missing or not a number; a reset no clock can
+/// represent counts as missing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimit {
     /// Requests allowed in the window.
     pub limit: Option<u64>,
     /// Requests left in the window.
-    pub remaining: u64,
+    pub remaining: Option<u64>,
     /// When the window resets.
-    pub reset: SystemTime,
+    pub reset: Option<SystemTime>,
 }
 
 impl RateLimit {
+    /// The window, when at least one of the three headers is present and readable.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
         let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
-        Some(Self {
+        let reset = number("x-ratelimit-reset")
+            .and_then(|secs| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs)));
+        let window = Self {
             limit: number("x-ratelimit-limit"),
-            remaining: number("x-ratelimit-remaining")?,
-            reset: SystemTime::UNIX_EPOCH + Duration::from_secs(number("x-ratelimit-reset")?),
-        })
+            remaining: number("x-ratelimit-remaining"),
+            reset,
+        };
+        (window != Self::NONE).then_some(window)
     }
+
+    const NONE: Self = Self {
+        limit: None,
+        remaining: None,
+        reset: None,
+    };
 }
 
 /// A successful response: the decoded body (reachable through `Deref`) with its head.
@@ -112,14 +207,23 @@ pub struct ResponseValue<T> {
 }
 
 impl<T: DeserializeOwned> ResponseValue<T> {
-    /// Reads and decodes a response body. A body that cannot be read or decoded becomes
-    /// an error that still carries the status, the headers and the raw bytes.
+    /// Reads and decodes a response body (the hooks have already read it, within the
+    /// size limit). A body that does not decode becomes an error that still carries the
+    /// status, the headers and the bytes. An error answer is decoded with the API key
+    /// cut out, so that the decoded message cannot carry it.
     #[doc(hidden)]
     pub async fn from_response<E>(response: reqwest::Response) -> Result<Self, Error<E>> {
-        let head = ResponseHead::of(&response);
-        let body = match response.bytes().await {
+        let mut head = ResponseHead::of(&response);
+        let raw = match response.bytes().await {
             Ok(body) => body,
             Err(source) => return Err(Error::ResponseBodyError { head, source }),
+        };
+        let body = if head.status.is_success() {
+            raw
+        } else {
+            let shown = Bytes::from(head.redactor().bytes(&raw).into_owned());
+            head.raw_error_body = Some(raw);
+            shown
         };
         match serde_json::from_slice(&body) {
             Ok(inner) => Ok(Self { inner, head }),
@@ -144,7 +248,7 @@ impl<T> ResponseValue<T> {
         &self.head.headers
     }
 
-    /// Status, headers, attempts, request id and rate limit.
+    /// Status, headers, attempts, request id, rate limit and `deDuplicationKey`.
     pub fn head(&self) -> &ResponseHead {
         &self.head
     }
@@ -158,11 +262,18 @@ impl<T> std::ops::Deref for ResponseValue<T> {
     }
 }
 
+/// The body and head, with the API key cut out wherever the server echoed it.
 impl<T: fmt::Debug> fmt::Debug for ResponseValue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponseValue")
-            .field("inner", &self.inner)
-            .field("head", &self.head)
-            .finish()
+        struct Shown<'a, T>(&'a ResponseValue<T>);
+        impl<T: fmt::Debug> fmt::Debug for Shown<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct("ResponseValue")
+                    .field("inner", &self.0.inner)
+                    .field("head", &self.0.head)
+                    .finish()
+            }
+        }
+        self.head.redactor().debug(f, &Shown(self))
     }
 }

@@ -5,12 +5,22 @@
 
 use std::sync::Arc;
 
-use rustls_platform_verifier::BuilderVerifierExt;
+use rustls::pki_types::CertificateDer;
+use rustls_platform_verifier::Verifier;
 
-pub(crate) fn client_config() -> Result<rustls::ClientConfig, rustls::Error> {
+/// A client config trusting the platform's roots and `extra_roots`.
+pub(crate) fn client_config(
+    extra_roots: &[CertificateDer<'static>],
+) -> Result<rustls::ClientConfig, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = if extra_roots.is_empty() {
+        Verifier::new(provider.clone())?
+    } else {
+        Verifier::new_with_extra_roots(extra_roots.iter().cloned(), provider.clone())?
+    };
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
-        .with_platform_verifier()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth())
 }

@@ -1,0 +1,275 @@
+//! One call: its attempts, the waits between them, and the answer's body, read whole
+//! (within the size limit) inside the attempt, so that a body cut short is retried like
+//! any other failure that can heal.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::HeaderMap;
+use reqwest::{Request, Response, StatusCode, Version};
+use tracing::{Instrument, field};
+
+use crate::Client;
+use crate::error::Error;
+use crate::idempotency;
+use crate::rate_limit::{Admission, Permit};
+use crate::response::{CallFacts, ResponseHead};
+use crate::runtime::OperationInfo;
+use crate::transport::{Cause, Timeout};
+use crate::{random, retry};
+
+/// How one attempt ended.
+enum Outcome {
+    /// A whole answer.
+    Answered {
+        status: StatusCode,
+        version: Version,
+        headers: HeaderMap,
+        body: Bytes,
+    },
+    /// No answer at all.
+    NoResponse(reqwest::Error),
+    /// An answer whose body broke off.
+    BodyFailed {
+        status: StatusCode,
+        headers: HeaderMap,
+        source: reqwest::Error,
+    },
+    /// An answer whose body is over the limit; not read further.
+    TooLarge {
+        status: StatusCode,
+        headers: HeaderMap,
+    },
+}
+
+impl Client {
+    /// The retry loop: one attempt, then retries while the failure can heal, the
+    /// request is safe to repeat, and the wait fits the limits.
+    pub(crate) async fn call<E>(
+        &self,
+        mut request: Request,
+        info: &OperationInfo,
+    ) -> Result<Response, Error<E>> {
+        let settings = &self.inner.settings;
+        // A limit past the end of the clock is no limit.
+        let deadline = settings
+            .operation_timeout
+            .and_then(|t| Instant::now().checked_add(t));
+        let fits = |wait: Duration| {
+            wait <= settings.max_retry_wait
+                && deadline
+                    .is_none_or(|d| Instant::now().checked_add(wait).is_some_and(|end| end < d))
+        };
+        let prepared =
+            idempotency::prepare(&mut request, info.operation_id, settings.idempotent_creates);
+        let max_attempts = match prepared.repeatable {
+            true => settings.max_retries.saturating_add(1),
+            false => 1,
+        };
+        let mut facts = CallFacts {
+            attempts: 0,
+            dedup_key: prepared.dedup_key,
+            earlier_attempt_uncertain: false,
+            redactor: self.inner.redactor.clone(),
+        };
+        let mut original = Some(request);
+
+        loop {
+            facts.attempts += 1;
+            let attempt = facts.attempts;
+            let permit = self.admit(&fits).await;
+
+            // Clones while more attempts may follow; the last attempt sends the original.
+            let next = match attempt < max_attempts {
+                true => original.as_ref().and_then(Request::try_clone),
+                false => None,
+            };
+            let Some(mut this) = next.or_else(|| original.take()) else {
+                return Err(Error::InvalidRequest(
+                    "the request body cannot be sent twice".into(),
+                ));
+            };
+            let timeout = match deadline.map(|d| d.saturating_duration_since(Instant::now())) {
+                Some(left) if left < settings.timeout => Timeout::Operation(left),
+                _ => Timeout::Attempt(settings.timeout),
+            };
+            *this.timeout_mut() = Some(match timeout {
+                Timeout::Attempt(d) | Timeout::Operation(d) => d,
+            });
+
+            let span = tracing::debug_span!(
+                "thena.attempt",
+                attempt,
+                status = field::Empty,
+                request_id = field::Empty,
+                duration_ms = field::Empty,
+            );
+            let sent = Instant::now();
+            let outcome = self
+                .attempt(this, permit, &span)
+                .instrument(span.clone())
+                .await;
+            span.record("duration_ms", crate::hooks::elapsed_ms(sent));
+
+            let retry_wait = match &outcome {
+                Outcome::Answered {
+                    status, headers, ..
+                } => retry::is_retryable_status(*status).then(|| {
+                    let server = retry::server_wait(*status, headers, SystemTime::now());
+                    server.unwrap_or_default().max(self.backoff(attempt))
+                }),
+                Outcome::NoResponse(e) => {
+                    Cause::of(e).is_transient().then(|| self.backoff(attempt))
+                }
+                Outcome::BodyFailed { .. } => Some(self.backoff(attempt)),
+                Outcome::TooLarge { .. } => None,
+            };
+            if let Some(wait) = retry_wait.filter(|&wait| attempt < max_attempts && fits(wait)) {
+                facts.earlier_attempt_uncertain |= match &outcome {
+                    Outcome::Answered { status, .. } => retry::may_have_processed(*status),
+                    // A connection that was never made carried nothing.
+                    Outcome::NoResponse(e) => !e.is_connect(),
+                    _ => true,
+                };
+                tracing::debug!(
+                    attempt,
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    "transient failure; retrying"
+                );
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            return match outcome {
+                Outcome::Answered {
+                    status,
+                    version,
+                    headers,
+                    body,
+                } => Ok(buffered(status, version, headers, body, facts)),
+                Outcome::NoResponse(source) => Err(Error::CommunicationError {
+                    timeout: (Cause::of(&source) == Cause::TimedOut).then_some(timeout),
+                    source,
+                    attempts: attempt,
+                    dedup_key: facts.dedup_key.as_deref().map(str::to_owned),
+                }),
+                Outcome::BodyFailed {
+                    status,
+                    headers,
+                    source,
+                } => Err(Error::ResponseBodyError {
+                    head: ResponseHead::new(status, headers, facts),
+                    source,
+                }),
+                Outcome::TooLarge { status, headers } => Err(Error::ResponseTooLarge {
+                    head: ResponseHead::new(status, headers, facts),
+                    limit: settings.max_response_bytes,
+                }),
+            };
+        }
+    }
+
+    /// Waits until the rate-limit window has room, as long as the wait fits the call's
+    /// limits; past them the request goes out anyway and the server decides.
+    async fn admit(&self, fits: &impl Fn(Duration) -> bool) -> Permit {
+        let limiter = &self.inner.rate_limit;
+        loop {
+            let wait = match limiter.admit(SystemTime::now()) {
+                Admission::Go(permit) => return permit,
+                Admission::Wait(wait) if fits(wait) => wait,
+                Admission::Wait(_) => return limiter.send_anyway(),
+            };
+            tracing::debug!(
+                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                "rate-limit window spent; waiting for its reset"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Sends once and reads the answer to its end or to the size limit.
+    async fn attempt(&self, request: Request, permit: Permit, span: &tracing::Span) -> Outcome {
+        let mut response = match self.client.execute(request).await {
+            Ok(response) => response,
+            Err(e) => return Outcome::NoResponse(e),
+        };
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        span.record("status", status.as_u16());
+        span.record(
+            "request_id",
+            crate::response::request_id(&headers, &self.inner.redactor),
+        );
+        permit.observe(status, &headers, SystemTime::now());
+
+        let limit = self.inner.settings.max_response_bytes;
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Outcome::TooLarge { status, headers };
+        }
+        let version = response.version();
+        match read_body(&mut response, limit).await {
+            Ok(Some(body)) => Outcome::Answered {
+                status,
+                version,
+                headers,
+                body,
+            },
+            Ok(None) => Outcome::TooLarge { status, headers },
+            Err(source) => Outcome::BodyFailed {
+                status,
+                headers,
+                source,
+            },
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let settings = &self.inner.settings;
+        retry::backoff(
+            attempt,
+            settings.backoff_base,
+            settings.backoff_cap,
+            random::u64(),
+        )
+    }
+}
+
+/// The body, or `None` once it passes `limit` bytes. A body in one chunk is not copied.
+async fn read_body(response: &mut Response, limit: u64) -> Result<Option<Bytes>, reqwest::Error> {
+    let fits = |len: usize| u64::try_from(len).is_ok_and(|len| len <= limit);
+    let Some(first) = response.chunk().await? else {
+        return Ok(Some(Bytes::new()));
+    };
+    if !fits(first.len()) {
+        return Ok(None);
+    }
+    let Some(second) = response.chunk().await? else {
+        return Ok(Some(first));
+    };
+    let mut body = BytesMut::from(first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
+        if !fits(body.len().saturating_add(chunk.len())) {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+        next = response.chunk().await?;
+    }
+    Ok(Some(body.freeze()))
+}
+
+/// A response whose body has been read, for the generated code to decode; the call's
+/// facts ride along in its extensions.
+fn buffered(
+    status: StatusCode,
+    version: Version,
+    headers: HeaderMap,
+    body: Bytes,
+    facts: CallFacts,
+) -> Response {
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    *response.version_mut() = version;
+    *response.headers_mut() = headers;
+    response.extensions_mut().insert(facts);
+    Response::from(response)
+}

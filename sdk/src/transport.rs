@@ -1,0 +1,172 @@
+//! Failures without a response, told in words: what went wrong, found in the error's
+//! source chain, and whether another attempt can heal it.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use rustls::CertificateError;
+
+/// Which time limit ended an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timeout {
+    /// The limit of one attempt ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+    Attempt(Duration),
+    /// What was left of the whole call's limit
+    /// ([`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout)).
+    Operation(Duration),
+}
+
+impl fmt::Display for Timeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Attempt(d) => write!(f, "timed out after {d:?} (the per-attempt timeout)"),
+            Self::Operation(d) => write!(
+                f,
+                "timed out after {d:?} (what was left of the operation timeout)"
+            ),
+        }
+    }
+}
+
+/// The root cause of a failure without a response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Cause {
+    Refused,
+    HostNotFound,
+    Reset,
+    Closed,
+    TimedOut,
+    CertificateUntrusted,
+    CertificateForAnotherHost,
+    CertificateExpired,
+    Tls(String),
+    Other,
+}
+
+impl Cause {
+    /// Reads the cause off a reqwest error's source chain.
+    pub(crate) fn of(e: &reqwest::Error) -> Cause {
+        if e.is_timeout() {
+            return Cause::TimedOut;
+        }
+        let mut dns = false;
+        let mut found = Cause::Other;
+        for cause in chain(e) {
+            if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
+                return tls_cause(tls);
+            }
+            if let Some(io) = cause.downcast_ref::<io::Error>() {
+                match io.kind() {
+                    io::ErrorKind::ConnectionRefused => return Cause::Refused,
+                    io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
+                        found = Cause::Reset
+                    }
+                    io::ErrorKind::TimedOut => found = Cause::TimedOut,
+                    io::ErrorKind::UnexpectedEof => found = Cause::Closed,
+                    _ => {}
+                }
+            }
+            if let Some(hyper) = cause.downcast_ref::<hyper::Error>()
+                && found == Cause::Other
+                && (hyper.is_incomplete_message() || hyper.is_canceled() || hyper.is_closed())
+            {
+                found = Cause::Closed;
+            }
+            // hyper-util's connector does not export its error type; its message for a
+            // failed lookup is pinned by this crate's DNS test.
+            dns |= cause.to_string() == "dns error";
+        }
+        if dns { Cause::HostNotFound } else { found }
+    }
+
+    /// Whether another attempt may succeed: not when the server's certificate is
+    /// refused, which no retry changes.
+    pub(crate) fn is_transient(&self) -> bool {
+        !matches!(
+            self,
+            Cause::CertificateUntrusted
+                | Cause::CertificateForAnotherHost
+                | Cause::CertificateExpired
+                | Cause::Tls(_)
+        )
+    }
+}
+
+fn tls_cause(e: &rustls::Error) -> Cause {
+    match e {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            CertificateError::UnknownIssuer | CertificateError::BadSignature => {
+                Cause::CertificateUntrusted
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                Cause::CertificateForAnotherHost
+            }
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                Cause::CertificateExpired
+            }
+            other => Cause::Tls(format!("invalid certificate: {other:?}")),
+        },
+        other => Cause::Tls(other.to_string()),
+    }
+}
+
+/// An error and its sources, looking inside `io::Error`s, whose `source()` skips the
+/// error they wrap.
+fn chain<'a>(
+    e: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    let mut next = Some(e);
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = match current.downcast_ref::<io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
+            None => current.source(),
+        };
+        Some(current)
+    })
+}
+
+/// The cause of a failure without a response, as a phrase.
+pub(crate) fn describe(
+    f: &mut fmt::Formatter<'_>,
+    e: &reqwest::Error,
+    timeout: Option<Timeout>,
+) -> fmt::Result {
+    let host = e.url().and_then(|u| {
+        let host = u.host_str()?;
+        Some(match u.port_or_known_default() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        })
+    });
+    let host = host.as_deref().unwrap_or("the server");
+    match Cause::of(e) {
+        Cause::Refused => write!(f, "connection refused by {host}")?,
+        Cause::HostNotFound => write!(f, "host not found: the DNS lookup of {host} failed")?,
+        Cause::Reset => write!(f, "the connection to {host} was reset")?,
+        Cause::Closed => write!(f, "{host} closed the connection before answering in full")?,
+        Cause::TimedOut => match timeout {
+            Some(timeout) => write!(f, "{timeout}")?,
+            None => f.write_str("timed out")?,
+        },
+        Cause::CertificateUntrusted => write!(
+            f,
+            "the TLS certificate of {host} is not trusted (its issuer is unknown; \
+             a private CA can be added with ClientBuilder::add_root_certificate_pem)"
+        )?,
+        Cause::CertificateForAnotherHost => {
+            write!(f, "the TLS certificate of {host} is for another host")?
+        }
+        Cause::CertificateExpired => write!(f, "the TLS certificate of {host} has expired")?,
+        Cause::Tls(detail) => write!(f, "the TLS handshake with {host} failed: {detail}")?,
+        Cause::Other => {
+            write!(f, "{e}")?;
+            if let Some(root) = chain(e).skip(1).last() {
+                write!(f, ": {root}")?;
+            }
+        }
+    }
+    Ok(())
+}
