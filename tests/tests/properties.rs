@@ -157,15 +157,18 @@ fn channels() -> impl Strategy<Value = Vec<ProactiveChannel>> {
     vec(Just(ProactiveChannel::Email), 0..3)
 }
 
-/// Any valid `CreateTicketBody`: every property set or not, any strings, a key of at
-/// most 255 characters. Built through the builder, as users do, so that a property
+/// Any valid `CreateTicketBody`: every property set or not, any strings, a key of 1 to
+/// 255 characters. Built through the builder, as users do, so that a property
 /// added to the spec leaves this strategy compiling.
 fn create_body() -> impl Strategy<Value = CreateTicketBody> {
     (
         (text(24), text(24), text(24)),
         vec(proptest::option::of(text(24)), 22),
         vec(proptest::option::of(any::<bool>()), 2),
-        (any::<bool>(), proptest::option::of(text(255))),
+        (
+            any::<bool>(),
+            proptest::option::of(text(255).prop_filter("not empty", |k| !k.is_empty())),
+        ),
         vec(proptest::option::of(date_time()), 2),
         (vec(text(24), 0..3), vec(text(24), 0..3), channels()),
         (
@@ -204,9 +207,7 @@ fn create_body() -> impl Strategy<Value = CreateTicketBody> {
                         .comment_impersonated_user_name(s())
                         .comment_metadata(comment_metadata)
                         .custom_field_values(custom_field_values)
-                        .de_duplication_key(
-                            key.map(|k| k.try_into().expect("at most 255 characters")),
-                        )
+                        .de_duplication_key(key.map(|k| k.try_into().expect("1 to 255 characters")))
                         .description(s())
                         .due_date(d())
                         .form_id(s())
@@ -323,11 +324,15 @@ fn valid_update_bodies_round_trip_through_json() {
 // ---------------------------------------------------------------------------------------
 // Arbitrary responses
 
-/// A server that answers every request with the status and body it is told to, written
-/// byte for byte: no HTTP library in between to refuse an odd status or mend a body.
+/// What [`Canned`] answers: a status, extra headers and a body.
+type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
+/// A server that answers every request with the status, headers and body it is told to,
+/// written byte for byte: no HTTP library in between to refuse an odd status or mend a
+/// body.
 struct Canned {
     url: String,
-    answer: Arc<Mutex<(u16, Vec<u8>)>>,
+    answer: Arc<Mutex<Answer>>,
 }
 
 impl Canned {
@@ -336,7 +341,7 @@ impl Canned {
             .await
             .expect("a loopback port");
         let url = format!("http://{}", listener.local_addr().expect("an address"));
-        let answer = Arc::new(Mutex::new((200, Vec::new())));
+        let answer = Arc::new(Mutex::new((200, Vec::new(), Vec::new())));
         let current = Arc::clone(&answer);
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -350,14 +355,14 @@ impl Canned {
         Self { url, answer }
     }
 
-    fn set(&self, status: u16, body: Vec<u8>) {
-        *self.answer.lock().unwrap_or_else(PoisonError::into_inner) = (status, body);
+    fn set(&self, status: u16, headers: Vec<(String, String)>, body: Vec<u8>) {
+        *self.answer.lock().unwrap_or_else(PoisonError::into_inner) = (status, headers, body);
     }
 }
 
 /// Reads one request (head and `Content-Length` body, so that closing cannot reset the
 /// connection under the client), writes the answer and closes.
-async fn answer_once(mut stream: TcpStream, (status, body): (u16, Vec<u8>)) {
+async fn answer_once(mut stream: TcpStream, (status, headers, body): Answer) {
     let mut request = Vec::new();
     let mut chunk = [0u8; 4096];
     let mut wanted = None;
@@ -372,9 +377,13 @@ async fn answer_once(mut stream: TcpStream, (status, body): (u16, Vec<u8>)) {
             wanted = Some(end + 4 + content_length(&request[..end]));
         }
     }
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let head = format!(
         "HTTP/1.1 {status} Canned\r\ncontent-type: application/json\r\n\
-         content-length: {}\r\nconnection: close\r\n\r\n",
+         content-length: {}\r\nconnection: close\r\n{extra}\r\n",
         body.len()
     );
     let _ = stream.write_all(head.as_bytes()).await;
@@ -465,7 +474,7 @@ fn arbitrary_responses_never_panic_and_come_back_typed() {
     let op = prop_oneof![Just(Op::Create), Just(Op::Update)];
 
     check((op, status(), response_body()), |(op, status, body)| {
-        server.set(status, body.clone());
+        server.set(status, Vec::new(), body.clone());
         let result = runtime.block_on(async {
             match op {
                 Op::Create => {
@@ -505,4 +514,112 @@ fn arbitrary_responses_never_panic_and_come_back_typed() {
         }
         Ok(())
     });
+}
+
+/// A value for a header that speaks of time: small and absurd numbers, negative ones,
+/// HTTP dates of any year in each of the three formats, and printable garbage.
+fn time_header() -> impl Strategy<Value = String> {
+    let date = (-62_135_596_800i64..=253_402_300_799).prop_flat_map(|secs| {
+        let at = DateTime::from_timestamp(secs, 0).unwrap_or_default();
+        proptest::sample::select(vec![
+            at.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+            at.format("%A, %d-%b-%y %H:%M:%S GMT").to_string(),
+            at.format("%a %b %e %H:%M:%S %Y").to_string(),
+        ])
+    });
+    prop_oneof![
+        (0u64..3).prop_map(|n| n.to_string()),
+        any::<u64>().prop_map(|n| n.to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        "[0-9]{20,40}",
+        date,
+        "[ -~]{0,40}",
+    ]
+}
+
+/// Any subset of `Retry-After` and the `X-RateLimit-*` headers, with [`time_header`]
+/// values.
+fn time_headers() -> impl Strategy<Value = Vec<(String, String)>> {
+    const NAMES: [&str; 4] = [
+        "retry-after",
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+    ];
+    vec((proptest::sample::select(&NAMES[..]), time_header()), 0..=4).prop_map(|pairs| {
+        pairs
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.trim().to_owned()))
+            .collect()
+    })
+}
+
+/// Settings from the ordinary to the end of the clock. A call may only sleep as long as
+/// `max_retry_wait` or the operation's limit allows, so an unbounded one comes with a
+/// short operation limit: every case ends quickly or the client slept where it must not.
+fn settings() -> impl Strategy<Value = (Duration, Option<Duration>, Duration, Duration, u32)> {
+    let ms = Duration::from_millis;
+    let waits = prop_oneof![
+        (
+            proptest::sample::select(vec![Duration::ZERO, ms(5)]),
+            proptest::sample::select(vec![None, Some(Duration::MAX), Some(ms(300))]),
+        ),
+        Just((Duration::MAX, Some(ms(300)))),
+    ];
+    (
+        proptest::sample::select(vec![ms(2000), Duration::MAX]),
+        waits,
+        proptest::sample::select(vec![Duration::ZERO, ms(1), Duration::MAX]),
+        0u32..=2,
+    )
+        .prop_map(|(timeout, (max_wait, operation), backoff, retries)| {
+            (timeout, operation, max_wait, backoff, retries)
+        })
+}
+
+#[test]
+fn absurd_time_headers_and_settings_never_panic_or_hang() {
+    let runtime = Runtime::new().expect("a tokio runtime");
+    let server = runtime.block_on(Canned::start());
+    let status = proptest::sample::select(vec![200u16, 201, 429, 503]);
+
+    check(
+        (status, time_headers(), settings()),
+        |(status, headers, (timeout, operation, max_wait, backoff, retries))| {
+            server.set(status, headers, b"{}".to_vec());
+            let mut builder = Client::builder()
+                .base_url(&server.url)
+                .api_key("tk_test_properties")
+                .timeout(timeout)
+                .max_retry_wait(max_wait)
+                .backoff(backoff, backoff)
+                .max_retries(retries);
+            if let Some(operation) = operation {
+                builder = builder.operation_timeout(operation);
+            }
+            let client = builder.build().expect("valid settings");
+            let started = std::time::Instant::now();
+            let result = runtime.block_on(async {
+                // Twice, so that the second call meets what the first taught the
+                // rate limiter.
+                let _ = client.update_ticket().id("T1").send().await;
+                client.update_ticket().id("T1").send().await
+            });
+            prop_assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "the calls took {:?}",
+                started.elapsed()
+            );
+            let e = result.expect_err("{} is no ticket");
+            prop_assert_eq!(e.status().map(|s| s.as_u16()), Some(status));
+            let _ = (
+                e.to_string(),
+                format!("{e:?}"),
+                e.retry_after(),
+                e.rate_limit(),
+            );
+            let _ = e.head().map(|h| (h.retry_after(), h.rate_limit()));
+            Ok(())
+        },
+    );
 }

@@ -1,5 +1,6 @@
 //! The API key never appears in a log line (at trace level, the SDK's and its
-//! dependencies'), in the `Debug` of the client or its builder, or in any error.
+//! dependencies'), in the `Debug` of the client or its builder, or in any error, even
+//! when a server sends it back.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -128,6 +129,35 @@ async fn the_key_appears_in_no_log_line_debug_output_or_error() {
         .await
         .expect_err("401");
     shown.extend([err.to_string(), format!("{err:?}")]);
+
+    // A proxy that echoes the key in a header, in its body and in the request id.
+    let echo = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(
+            wiremock::ResponseTemplate::new(400)
+                .insert_header("x-request-id", KEY)
+                .insert_header("x-echo", format!("key={KEY}").as_str())
+                .set_body_json(serde_json::json!({ "message": format!("bad key {KEY}") })),
+        )
+        .mount(&echo)
+        .await;
+    let echoed = Client::builder()
+        .base_url(echo.uri())
+        .api_key(KEY)
+        .build()
+        .expect("valid settings");
+    let err = echoed
+        .create_ticket()
+        .body(ticket())
+        .send()
+        .await
+        .expect_err("400");
+    shown.extend([
+        err.to_string(),
+        format!("{err:?}"),
+        format!("{err:#?}"),
+        err.server_message().unwrap_or_default(),
+    ]);
 
     let logs = captured.text();
     assert!(
