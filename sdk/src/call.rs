@@ -15,7 +15,7 @@ use crate::idempotency;
 use crate::rate_limit::{Admission, Permit};
 use crate::response::{CallFacts, ResponseHead};
 use crate::runtime::OperationInfo;
-use crate::transport::{Cause, Timeout};
+use crate::transport::{self, Cause, Timeout};
 use crate::{random, retry};
 
 /// How one attempt ended.
@@ -118,9 +118,7 @@ impl Client {
                     let server = retry::server_wait(*status, headers, SystemTime::now());
                     server.unwrap_or_default().max(self.backoff(attempt))
                 }),
-                Outcome::NoResponse(e) => {
-                    Cause::of(e).is_transient().then(|| self.backoff(attempt))
-                }
+                Outcome::NoResponse(e) => transport::is_transient(e).then(|| self.backoff(attempt)),
                 Outcome::BodyFailed { .. } => Some(self.backoff(attempt)),
                 Outcome::TooLarge { .. } => None,
             };

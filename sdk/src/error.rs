@@ -174,7 +174,7 @@ impl<E> Error<E> {
     /// safe to repeat. A TLS certificate the client refuses is not retryable.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::CommunicationError { source, .. } => Cause::of(source).is_transient(),
+            Error::CommunicationError { source, .. } => crate::transport::is_transient(source),
             Error::ResponseBodyError { .. } => true,
             _ => self.status().is_some_and(retry::is_retryable_status),
         }

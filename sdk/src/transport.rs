@@ -21,11 +21,30 @@ pub enum Timeout {
 impl fmt::Display for Timeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Attempt(d) => write!(f, "timed out after {d:?} (the per-attempt timeout)"),
+            Self::Attempt(d) => {
+                write!(f, "timed out after {} (the per-attempt timeout)", Human(*d))
+            }
             Self::Operation(d) => write!(
                 f,
-                "timed out after {d:?} (what was left of the operation timeout)"
+                "timed out after {} (what was left of the operation timeout)",
+                Human(*d)
             ),
+        }
+    }
+}
+
+/// A duration as people write it: `150 ms`, `60 s`, `2.5 s`.
+struct Human(Duration);
+
+impl fmt::Display for Human {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        if d < Duration::from_secs(1) {
+            write!(f, "{} ms", d.as_millis())
+        } else if d.subsec_millis() == 0 {
+            write!(f, "{} s", d.as_secs())
+        } else {
+            write!(f, "{}.{} s", d.as_secs(), d.subsec_millis() / 100)
         }
     }
 }
@@ -80,17 +99,19 @@ impl Cause {
         }
         if dns { Cause::HostNotFound } else { found }
     }
+}
 
-    /// Whether another attempt may succeed: not when the server's certificate is
-    /// refused, which no retry changes.
-    pub(crate) fn is_transient(&self) -> bool {
-        !matches!(
-            self,
-            Cause::CertificateUntrusted
-                | Cause::CertificateForAnotherHost
-                | Cause::CertificateExpired
-                | Cause::Tls(_)
-        )
+/// Whether another attempt may succeed: a refused or reset connection, a timeout, a
+/// failed DNS lookup may pass; a certificate the client refuses, or a request reqwest
+/// would not even send, will not.
+pub(crate) fn is_transient(e: &reqwest::Error) -> bool {
+    match Cause::of(e) {
+        Cause::CertificateUntrusted
+        | Cause::CertificateForAnotherHost
+        | Cause::CertificateExpired
+        | Cause::Tls(_) => false,
+        Cause::Other => e.is_connect() || e.is_request() || e.is_body(),
+        _ => true,
     }
 }
 
@@ -134,17 +155,14 @@ pub(crate) fn describe(
     e: &reqwest::Error,
     timeout: Option<Timeout>,
 ) -> fmt::Result {
-    let host = e.url().and_then(|u| {
-        let host = u.host_str()?;
-        Some(match u.port_or_known_default() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_owned(),
-        })
-    });
-    let host = host.as_deref().unwrap_or("the server");
+    let name = e.url().and_then(|u| u.host_str()).unwrap_or("the server");
+    let host = match e.url().and_then(|u| u.port_or_known_default()) {
+        Some(port) => format!("{name}:{port}"),
+        None => name.to_owned(),
+    };
     match Cause::of(e) {
         Cause::Refused => write!(f, "connection refused by {host}")?,
-        Cause::HostNotFound => write!(f, "host not found: the DNS lookup of {host} failed")?,
+        Cause::HostNotFound => write!(f, "host not found: the DNS lookup of {name} failed")?,
         Cause::Reset => write!(f, "the connection to {host} was reset")?,
         Cause::Closed => write!(f, "{host} closed the connection before answering in full")?,
         Cause::TimedOut => match timeout {
@@ -169,4 +187,18 @@ pub(crate) fn describe(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        let shown = |d| Human(d).to_string();
+        assert_eq!(shown(Duration::from_micros(149_954)), "149 ms");
+        assert_eq!(shown(Duration::from_secs(60)), "60 s");
+        assert_eq!(shown(Duration::from_millis(2500)), "2.5 s");
+        assert_eq!(shown(Duration::MAX), "18446744073709551615.9 s");
+    }
 }

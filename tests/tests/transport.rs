@@ -1,0 +1,158 @@
+//! Failures without a response, each made for real on loopback: the error names the
+//! cause in words, keeps the URL and the attempt count, and the failures that can heal
+//! are retried.
+
+use std::time::Duration;
+
+use thena_sdk::{Client, Error, Timeout, types};
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpSocket};
+
+fn client(base_url: &str) -> Client {
+    Client::builder()
+        .base_url(base_url)
+        .api_key("tk_test_transport")
+        .backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .build()
+        .expect("valid settings")
+}
+
+/// An update: always safe to retry, so the attempt count shows the retries.
+async fn update(client: &Client) -> Error {
+    client
+        .update_ticket()
+        .id("T1")
+        .body(types::UpdateTicketBody::builder())
+        .send()
+        .await
+        .expect_err("no answer")
+}
+
+/// Asserts a failure without a response, retried to the end, with `cause` in its text.
+fn assert_cause(err: &Error, cause: &str, attempts: u32) {
+    assert!(matches!(err, Error::CommunicationError { .. }), "{err:?}");
+    assert_eq!(err.attempts(), attempts, "{err}");
+    let shown = err.to_string();
+    assert!(shown.contains(cause), "{shown}");
+    assert!(shown.contains("/v1/tickets/T1"), "the URL is kept: {shown}");
+    assert!(
+        std::error::Error::source(err).is_some(),
+        "the chain is kept for code that walks it"
+    );
+}
+
+/// A port with nothing listening on it.
+async fn closed_port() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    drop(listener);
+    url
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_and_named() {
+    let url = closed_port().await;
+    let err = update(&client(&url)).await;
+    let host = url.trim_start_matches("http://");
+    assert_cause(&err, &format!("connection refused by {host}"), 3);
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn a_host_that_does_not_resolve_is_named() {
+    // `.invalid` never resolves (RFC 6761).
+    let err = update(&client("https://thena-sdk-test.invalid")).await;
+    assert_cause(
+        &err,
+        "host not found: the DNS lookup of thena-sdk-test.invalid failed",
+        3,
+    );
+    assert!(err.is_retryable(), "a DNS hiccup may pass");
+}
+
+/// A server that accepts, reads the request and then does `then` to the connection.
+async fn server(reset: bool) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = [0u8; 8192];
+            let _ = stream.read(&mut request).await;
+            if reset {
+                // Linger zero: closing sends RST instead of FIN.
+                let _ = stream.set_zero_linger();
+            }
+            drop(stream);
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_retried_and_named() {
+    let url = server(true).await;
+    let err = update(&client(&url)).await;
+    assert_cause(&err, "was reset", 3);
+}
+
+#[tokio::test]
+async fn a_connection_closed_without_an_answer_is_retried_and_named() {
+    let url = server(false).await;
+    let err = update(&client(&url)).await;
+    assert_cause(&err, "closed the connection before answering in full", 3);
+}
+
+/// A server that accepts and never answers.
+async fn silent() -> (String, TcpListener) {
+    let socket = TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("bound");
+    let listener = socket.listen(64).expect("listening");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    (url, listener)
+}
+
+#[tokio::test]
+async fn a_timeout_says_which_limit_ended_it() {
+    let (url, _listener) = silent().await;
+    let per_attempt = Client::builder()
+        .base_url(&url)
+        .api_key("tk_test_transport")
+        .timeout(Duration::from_millis(100))
+        .backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .build()
+        .expect("valid settings");
+    let err = update(&per_attempt).await;
+    assert_cause(&err, "timed out after 100 ms (the per-attempt timeout)", 3);
+    assert!(err.is_timeout() && err.is_retryable());
+    assert!(matches!(
+        err,
+        Error::CommunicationError {
+            timeout: Some(Timeout::Attempt(_)),
+            ..
+        }
+    ));
+
+    let whole = Client::builder()
+        .base_url(&url)
+        .api_key("tk_test_transport")
+        .operation_timeout(Duration::from_millis(150))
+        .backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .build()
+        .expect("valid settings");
+    let err = update(&whole).await;
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("(what was left of the operation timeout)"),
+        "{err}"
+    );
+    assert!(matches!(
+        err,
+        Error::CommunicationError {
+            timeout: Some(Timeout::Operation(_)),
+            ..
+        }
+    ));
+}
