@@ -25,6 +25,7 @@ use axum::routing::{patch, post};
 use axum::{Extension, Router};
 use http_body_util::BodyExt;
 
+use crate::OnDuplicate;
 use crate::faults::{FaultBody, FaultKind, Route};
 use crate::rate_limit::Quota;
 use crate::reply::Reply;
@@ -113,12 +114,12 @@ async fn handle(shared: &Shared, connection: Connection, op: Op, request: Reques
     let (parts, body) = request.into_parts();
     let fault = shared.faults.take(op.route());
     let quota = shared.limiter.hit();
-    let mut record = record(shared, &parts, Some(op.route()));
+    let mut logged = shared.log.pending(record(shared, &parts, Some(op.route())));
     let body = read_body(body).await;
     if let (Op::Create, Ok(bytes)) = (&op, &body) {
-        record.de_duplication_key = validate::de_duplication_key(bytes);
+        logged.record.de_duplication_key = validate::de_duplication_key(bytes);
     }
-    record.fault.clone_from(&fault);
+    logged.record.fault.clone_from(&fault);
 
     // `None`: drop the connection instead of answering.
     let reply = match &fault {
@@ -133,14 +134,24 @@ async fn handle(shared: &Shared, connection: Connection, op: Op, request: Reques
             }
             None
         }
-        Some(FaultKind::Delay { ms }) => {
-            tokio::time::sleep(Duration::from_millis(*ms)).await;
-            Some(process(shared, &op, &quota, &parts.headers, body))
+        Some(FaultKind::Delay {
+            ms,
+            after_processing,
+        }) => {
+            let delay = Duration::from_millis(*ms);
+            if *after_processing {
+                let reply = process(shared, &op, &quota, &parts.headers, body);
+                tokio::time::sleep(delay).await;
+                Some(reply)
+            } else {
+                tokio::time::sleep(delay).await;
+                Some(process(shared, &op, &quota, &parts.headers, body))
+            }
         }
         _ => Some(process(shared, &op, &quota, &parts.headers, body)),
     };
-    record.status = reply.as_ref().map(|reply| reply.status().as_u16());
-    shared.log.push(record);
+    logged.record.status = reply.as_ref().map(|reply| reply.status().as_u16());
+    drop(logged);
 
     let Some(reply) = reply else {
         connection.close();
@@ -244,11 +255,16 @@ fn process(
     match op {
         Op::Create => match validate::create_body(&bytes) {
             Err(problems) => Reply::errors(StatusCode::BAD_REQUEST, problems),
-            // A replay answers exactly like the create it repeats.
-            Ok(body) => match shared.store.create(body) {
-                Created::New(ticket) | Created::Replayed(ticket) => {
+            Ok(body) => match (shared.store.create(body), shared.on_duplicate) {
+                (Created::New(ticket), _) => Reply::ticket(StatusCode::CREATED, ticket),
+                // A replay answers exactly like the create it repeats.
+                (Created::Replayed(ticket, _), OnDuplicate::Replay) => {
                     Reply::ticket(StatusCode::CREATED, ticket)
                 }
+                (Created::Replayed(_, key), OnDuplicate::Conflict) => Reply::error(
+                    StatusCode::CONFLICT,
+                    format!("A ticket with deDuplicationKey {key:?} already exists"),
+                ),
             },
         },
         Op::Update(None) => Reply::error(

@@ -55,10 +55,15 @@ pub enum FaultKind {
         #[serde(default)]
         body: FaultBody,
     },
-    /// Wait this long, then handle the request normally.
+    /// Wait this long, then handle the request normally; with `after_processing`,
+    /// handle it first and wait before answering (a client that times out meanwhile
+    /// has created its ticket without knowing it).
     Delay {
         /// Milliseconds to wait.
         ms: u64,
+        /// Handle the request before waiting.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        after_processing: bool,
     },
     /// Close the connection without answering: the client sees a connection error, not
     /// a status. With `after_processing`, the request is handled first (a create does
@@ -100,6 +105,7 @@ pub enum FaultBody {
 /// let proxy_error = Fault::status(502).html().on(Route::UpdateTicket);
 /// let slow = Fault::delay(Duration::from_millis(300));
 /// let lost_answer = Fault::drop_connection().after_processing();
+/// let late_answer = Fault::delay(Duration::from_secs(5)).after_processing();
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -138,7 +144,10 @@ impl Fault {
     /// Wait `delay`, then handle the request normally.
     pub fn delay(delay: Duration) -> Self {
         let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
-        Self::new(FaultKind::Delay { ms })
+        Self::new(FaultKind::Delay {
+            ms,
+            after_processing: false,
+        })
     }
 
     /// Close the connection before handling the request; see [`FaultKind::Drop`].
@@ -187,10 +196,14 @@ impl Fault {
         self
     }
 
-    /// For a drop fault, handle the request before dropping the connection. Other kinds
-    /// are left as they are.
+    /// For a drop or delay fault, handle the request first, then drop the connection or
+    /// wait. Other kinds are left as they are.
     pub fn after_processing(mut self) -> Self {
-        if let FaultKind::Drop { after_processing } = &mut self.kind {
+        if let FaultKind::Drop { after_processing }
+        | FaultKind::Delay {
+            after_processing, ..
+        } = &mut self.kind
+        {
             *after_processing = true;
         }
         self

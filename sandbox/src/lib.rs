@@ -28,8 +28,10 @@
 //!
 //! The sandbox answers like the documented platform: it validates bodies against the
 //! spec and names every invalid field, fills `id`, `ticketId`, `ticketIdentifier`,
-//! `status`, `source` and the timestamps the way the platform does, replays a create
-//! whose `deDuplicationKey` it has seen, and sends `X-RateLimit-*` headers. The steps
+//! `status`, `source` and the timestamps the way the platform does, answers a create
+//! whose `deDuplicationKey` it has seen without creating a second ticket (by replaying
+//! the first, or, in [`OnDuplicate::Conflict`] mode, with a 409), and sends
+//! `X-RateLimit-*` headers. The steps
 //! every request goes through are listed in the source of its `api` module.
 //!
 //! Tests can inspect and script it through the [`Sandbox`] handle or, when it runs as
@@ -55,6 +57,7 @@ mod validate;
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::str::FromStr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -161,12 +164,37 @@ impl fmt::Debug for Sandbox {
     }
 }
 
+/// What the sandbox answers to a create whose `deDuplicationKey` it has seen. Thena's
+/// documentation says only that the key prevents duplicates; these are the two answers
+/// an API of its kind gives, so that clients can be tested against both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnDuplicate {
+    /// The original ticket, with the original create's status (201).
+    #[default]
+    Replay,
+    /// `409 Conflict` with an `ErrorResponse` naming the key, and no ticket.
+    Conflict,
+}
+
+impl FromStr for OnDuplicate {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "replay" => Ok(Self::Replay),
+            "conflict" => Ok(Self::Conflict),
+            other => Err(format!("{other:?}: expected replay or conflict")),
+        }
+    }
+}
+
 /// Settings for a [`Sandbox`], from [`Sandbox::builder`].
 #[derive(Clone, Debug)]
 pub struct SandboxBuilder {
     port: u16,
     api_key: String,
     rate_limit: RateLimit,
+    on_duplicate: OnDuplicate,
 }
 
 impl Default for SandboxBuilder {
@@ -175,6 +203,7 @@ impl Default for SandboxBuilder {
             port: 0,
             api_key: DEFAULT_API_KEY.to_owned(),
             rate_limit: RateLimit::DEFAULT,
+            on_duplicate: OnDuplicate::Replay,
         }
     }
 }
@@ -198,6 +227,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// What a create with a `deDuplicationKey` already seen gets (default
+    /// [`OnDuplicate::Replay`]).
+    pub fn on_duplicate(mut self, mode: OnDuplicate) -> Self {
+        self.on_duplicate = mode;
+        self
+    }
+
     /// Binds the port and starts serving in a task of the current tokio runtime. Fails
     /// if the port is taken or the API key is empty.
     pub async fn start(self) -> io::Result<Sandbox> {
@@ -210,7 +246,11 @@ impl SandboxBuilder {
         let listener =
             TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))).await?;
         let url = format!("http://{}", listener.local_addr()?);
-        let shared = Arc::new(Shared::new(self.api_key.clone(), self.rate_limit));
+        let shared = Arc::new(Shared::new(
+            self.api_key.clone(),
+            self.rate_limit,
+            self.on_duplicate,
+        ));
         let (stop, stopped) = oneshot::channel();
         let server = tokio::spawn(server::serve(listener, app(Arc::clone(&shared)), stopped));
         Ok(Sandbox {

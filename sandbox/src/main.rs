@@ -1,5 +1,6 @@
-//! `thena-sandbox [--port N] [--api-key KEY] [--rate-limit N/WINDOW]`: serves the Thena
-//! ticket API on 127.0.0.1 and prints its base URL on the first line of stdout.
+//! `thena-sandbox [--port N] [--api-key KEY] [--rate-limit N/WINDOW] [--on-duplicate M]`:
+//! serves the Thena ticket API on 127.0.0.1 and prints its base URL on the first line of
+//! stdout.
 
 use std::process::ExitCode;
 
@@ -7,6 +8,7 @@ use thena_sandbox::{RateLimit, Sandbox, SandboxBuilder};
 
 const USAGE: &str = "\
 usage: thena-sandbox [--port N] [--api-key KEY] [--rate-limit N/WINDOW]
+                     [--on-duplicate replay|conflict]
 
 Serves the Thena ticket API (POST /v1/tickets, PATCH /v1/tickets/{id}) in memory on
 127.0.0.1, prints its base URL, and runs until Ctrl-C.
@@ -16,6 +18,8 @@ options:
   --api-key KEY          the key clients must send in x-api-key (default: sandbox-api-key)
   --rate-limit N/WINDOW  answer N requests per fixed window, WINDOW like 1s, 10s, 1m, 1h,
                          and 429 to the rest (default: 100000/1m)
+  --on-duplicate MODE    a create whose deDuplicationKey was seen before gets the
+                         original ticket (replay, the default) or 409 (conflict)
   -h, --help             this text
 
 Tests control it under /_sandbox: GET /_sandbox/tickets, GET/POST/DELETE /_sandbox/faults,
@@ -103,6 +107,12 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<SandboxBuilder>, S
                     value()?.parse().map_err(|e| format!("--rate-limit: {e}"))?;
                 builder.rate_limit(limit)
             }
+            "--on-duplicate" => {
+                let mode = value()?
+                    .parse()
+                    .map_err(|e| format!("--on-duplicate {e}"))?;
+                builder.on_duplicate(mode)
+            }
             _ => return Err(format!("unknown argument {flag:?}")),
         };
     }
@@ -124,13 +134,16 @@ mod tests {
 
     #[test]
     fn flags_take_separate_or_inline_values() {
-        let builder = parse(args("--port 8080 --api-key=k1 --rate-limit 5/10s"))
-            .expect("valid")
-            .expect("not help");
+        let builder = parse(args(
+            "--port 8080 --api-key=k1 --rate-limit 5/10s --on-duplicate conflict",
+        ))
+        .expect("valid")
+        .expect("not help");
         let shown = format!("{builder:?}");
         assert!(shown.contains("port: 8080"), "{shown}");
         assert!(shown.contains("\"k1\""), "{shown}");
         assert!(shown.contains("requests: 5"), "{shown}");
+        assert!(shown.contains("on_duplicate: Conflict"), "{shown}");
         assert!(parse(args("--help")).expect("valid").is_none());
         assert!(format!("{:?}", parse(args("")).expect("valid")).contains(DEFAULT_API_KEY));
     }
@@ -142,6 +155,7 @@ mod tests {
             ("--port 70000", "not a port number"),
             ("--api-key=", "must not be empty"),
             ("--rate-limit 5", "N/WINDOW"),
+            ("--on-duplicate refuse", "expected replay or conflict"),
             ("--verbose", "unknown argument \"--verbose\""),
         ] {
             let err = parse(args(line)).expect_err(line);

@@ -109,12 +109,42 @@ impl RequestLog {
         records.push_back(record);
     }
 
+    /// A record that goes into the log when the handling of its request ends, however it
+    /// ends: a client that hangs up mid-handling cancels the handler, and its request is
+    /// still logged (with no status).
+    pub(crate) fn pending(&self, record: RequestRecord) -> Pending<'_> {
+        Pending { log: self, record }
+    }
+
     pub(crate) fn all(&self) -> Vec<RequestRecord> {
         self.lock().iter().cloned().collect()
     }
 
     pub(crate) fn clear(&self) {
         self.lock().clear();
+    }
+}
+
+/// See [`RequestLog::pending`].
+pub(crate) struct Pending<'a> {
+    log: &'a RequestLog,
+    pub(crate) record: RequestRecord,
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        let nothing = RequestRecord {
+            received_at: String::new(),
+            method: String::new(),
+            path: String::new(),
+            route: None,
+            headers: BTreeMap::new(),
+            api_key: ApiKeyCheck::Missing,
+            de_duplication_key: None,
+            fault: None,
+            status: None,
+        };
+        self.log.push(std::mem::replace(&mut self.record, nothing));
     }
 }
 

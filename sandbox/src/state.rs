@@ -2,6 +2,7 @@
 
 use axum::http::HeaderMap;
 
+use crate::OnDuplicate;
 use crate::faults::Faults;
 use crate::rate_limit::{Limiter, RateLimit};
 use crate::requests::{ApiKeyCheck, RequestLog};
@@ -13,12 +14,14 @@ pub(crate) struct Shared {
     pub(crate) faults: Faults,
     pub(crate) limiter: Limiter,
     pub(crate) log: RequestLog,
+    pub(crate) on_duplicate: OnDuplicate,
 }
 
 impl Shared {
-    pub(crate) fn new(api_key: String, rate_limit: RateLimit) -> Self {
+    pub(crate) fn new(api_key: String, rate_limit: RateLimit, on_duplicate: OnDuplicate) -> Self {
         Self {
             api_key,
+            on_duplicate,
             store: Store::default(),
             faults: Faults::default(),
             limiter: Limiter::new(rate_limit),

@@ -15,8 +15,9 @@ use crate::validate::Update;
 pub(crate) enum Created {
     /// A new ticket.
     New(Ticket),
-    /// The `deDuplicationKey` was known: the ticket it created, and nothing new.
-    Replayed(Ticket),
+    /// The `deDuplicationKey` (the second field) was known: the ticket it created, and
+    /// nothing new.
+    Replayed(Ticket, String),
 }
 
 #[derive(Default)]
@@ -51,12 +52,11 @@ impl Store {
         let unix_ms = u64::try_from(now.timestamp_millis()).unwrap_or_default();
         let key = body.de_duplication_key.as_deref().cloned();
         let mut inner = self.lock();
-        if let Some(original) = key
-            .as_ref()
-            .and_then(|key| inner.by_key.get(key))
-            .and_then(|id| inner.tickets.get(id))
-        {
-            return Created::Replayed(original.ticket.clone());
+        if let Some((key, original)) = key.as_ref().and_then(|key| {
+            let id = inner.by_key.get(key)?;
+            Some((key, inner.tickets.get(id)?))
+        }) {
+            return Created::Replayed(original.ticket.clone(), key.clone());
         }
         let number = {
             let last = inner.last_number.entry(body.team_id.clone()).or_default();

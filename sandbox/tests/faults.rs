@@ -286,3 +286,48 @@ async fn the_request_log_shows_what_clients_sent_but_never_the_key() {
         .expect("an answer");
     assert!(sandbox.requests().is_empty());
 }
+
+#[tokio::test]
+async fn a_delay_after_processing_keeps_the_ticket_of_a_client_that_gave_up() {
+    let sandbox = sandbox().await;
+    sandbox.inject(Fault::delay(Duration::from_secs(5)).after_processing());
+    let impatient = common::http_builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .expect("a client");
+
+    let err = create(&sandbox, &impatient).await.expect_err("timed out");
+
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(sandbox.tickets().len(), 1, "processed before the wait");
+    // The handler is cancelled with the connection; the request is logged anyway.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let log = sandbox.requests();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].status, None, "no answer was sent");
+}
+
+#[tokio::test]
+async fn in_conflict_mode_a_seen_key_gets_409_and_creates_nothing() {
+    let sandbox = Sandbox::builder()
+        .on_duplicate(thena_sandbox::OnDuplicate::Conflict)
+        .start()
+        .await
+        .expect("the sandbox starts");
+    let http = common::http();
+    let mut body = common::ticket("dup");
+    body["deDuplicationKey"] = json!("order-9");
+    let send = || common::create(&http, sandbox.url(), sandbox.api_key(), &body).send();
+
+    assert_eq!(send().await.expect("an answer").status(), 201);
+    let second = send().await.expect("an answer");
+    assert_eq!(second.status(), 409);
+    let error: Value = second.json().await.expect("an ErrorResponse");
+    assert_eq!(error["statusCode"], 409);
+    assert_eq!(error["error"], "Conflict");
+    assert_eq!(
+        error["message"],
+        "A ticket with deDuplicationKey \"order-9\" already exists"
+    );
+    assert_eq!(sandbox.tickets().len(), 1);
+}

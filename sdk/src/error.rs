@@ -202,10 +202,26 @@ impl<E> Error<E> {
     /// answer was lost (a dropped connection, a timeout, a body cut short, a 5xx). On a
     /// [`duplicate`](Self::is_duplicate) refusal this says the ticket is most likely
     /// this call's own, created by that attempt; otherwise the key was used before by
-    /// another call.
+    /// another call. After a failure without any response, where the earlier answers
+    /// are not kept, it is true whenever there were earlier attempts.
     pub fn earlier_attempt_may_have_created(&self) -> bool {
-        self.answer()
-            .is_some_and(|a| a.facts.earlier_attempt_uncertain)
+        match self {
+            Error::CommunicationError { attempts, .. } => *attempts > 1,
+            _ => self
+                .answer()
+                .is_some_and(|a| a.facts.earlier_attempt_uncertain),
+        }
+    }
+
+    /// Whether the ticket of a failed create may exist all the same: some attempt may
+    /// have been carried out and its answer lost.
+    fn ticket_may_exist(&self) -> bool {
+        let last_uncertain = match self {
+            Error::CommunicationError { source, .. } => !source.is_connect(),
+            Error::ResponseBodyError { .. } | Error::ResponseTooLarge { .. } => true,
+            _ => self.status().is_some_and(retry::may_have_processed),
+        };
+        self.dedup_key().is_some() && (last_uncertain || self.earlier_attempt_may_have_created())
     }
 
     /// The documented error body, when the server sent one (decoded with the API key
@@ -323,16 +339,22 @@ impl Error {
                 )?,
             },
         }
-        // The ticket may exist: the key is what makes trying again safe.
-        if let Some(key) = self.dedup_key().filter(|_| self.is_retryable()) {
-            write!(out, " (sent with deDuplicationKey {key})")?;
+        match (self.request_id(), self.attempts()) {
+            (Some(id), 1) => write!(out, " (request id {id})")?,
+            (Some(id), n) => write!(out, " (request id {id}, after {n} attempts)")?,
+            (None, 1) => {}
+            (None, n) => write!(out, " (after {n} attempts)")?,
         }
-        let attempts = self.attempts();
-        match (self.request_id(), attempts) {
-            (Some(id), 1) => write!(out, " (request id {id})"),
-            (Some(id), n) => write!(out, " (request id {id}, after {n} attempts)"),
-            (None, 1) => Ok(()),
-            (None, n) => write!(out, " (after {n} attempts)"),
+        // The key is what makes trying again safe.
+        match self.dedup_key().filter(|_| !self.is_duplicate()) {
+            Some(key) if self.ticket_may_exist() => {
+                write!(
+                    out,
+                    "; the ticket may exist: retry with deDuplicationKey {key}"
+                )
+            }
+            Some(key) if self.is_retryable() => write!(out, "; retry with deDuplicationKey {key}"),
+            _ => Ok(()),
         }
     }
 }

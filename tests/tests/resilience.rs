@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use thena_sandbox::{Fault, RateLimit, Route, Sandbox};
+use thena_sandbox::{Fault, OnDuplicate, RateLimit, Route, Sandbox};
 use thena_sdk::{Client, ClientBuilder, Error, types};
 
 async fn sandbox() -> Sandbox {
@@ -262,28 +262,6 @@ async fn an_html_502_every_time_gives_up_after_three_attempts_with_a_snippet() {
 }
 
 #[tokio::test]
-async fn a_dropped_connection_is_retried_and_creates_one_ticket() {
-    let sandbox = sandbox().await;
-    // The nasty case: the ticket was created, then the answer was lost.
-    sandbox.inject(Fault::drop_connection().after_processing());
-
-    let created = client(&sandbox)
-        .create_ticket()
-        .body(ticket("T"))
-        .send()
-        .await
-        .expect("the retry succeeds");
-
-    assert_eq!(created.head().attempts(), 2);
-    assert_eq!(
-        sandbox.tickets().len(),
-        1,
-        "the retry replayed the first create"
-    );
-    assert_eq!(sandbox.tickets()[0].id, created.data.id);
-}
-
-#[tokio::test]
 async fn a_timeout_is_retried_then_reported_as_a_timeout() {
     let sandbox = sandbox().await;
     sandbox.inject(Fault::delay(Duration::from_secs(2)).times(3));
@@ -308,26 +286,112 @@ async fn a_timeout_is_retried_then_reported_as_a_timeout() {
     assert!(err.is_retryable());
 }
 
-#[tokio::test]
-async fn a_create_whose_answer_is_cut_mid_body_is_retried_with_the_same_key() {
-    let sandbox = sandbox().await;
-    // The ticket is created; the 201's body breaks off halfway.
-    sandbox.inject(Fault::truncate());
+/// A create whose first attempt the server carried out but whose answer was lost: the
+/// connection dropped, the body cut short, or the answer too late for the client.
+fn lost_answers() -> [(&'static str, Fault); 3] {
+    [
+        ("dropped", Fault::drop_connection().after_processing()),
+        ("cut mid-body", Fault::truncate()),
+        (
+            "too late",
+            Fault::delay(Duration::from_secs(2)).after_processing(),
+        ),
+    ]
+}
 
-    let created = client(&sandbox)
+#[tokio::test]
+async fn a_lost_answer_never_duplicates_a_ticket_under_either_answer_to_a_reused_key() {
+    for mode in [OnDuplicate::Replay, OnDuplicate::Conflict] {
+        for (what, fault) in lost_answers() {
+            let sandbox = Sandbox::builder()
+                .on_duplicate(mode)
+                .start()
+                .await
+                .expect("the sandbox starts");
+            sandbox.inject(fault);
+            let client = builder(&sandbox)
+                .timeout(Duration::from_millis(500))
+                .build()
+                .expect("valid settings");
+
+            let result = client.create_ticket().body(ticket("T")).send().await;
+
+            let tickets = sandbox.tickets();
+            assert_eq!(tickets.len(), 1, "{mode:?}, {what}: one ticket");
+            let keys = create_keys(&sandbox);
+            assert_eq!(keys.len(), 2, "{mode:?}, {what}: one retry");
+            assert_eq!(keys[0], keys[1], "{mode:?}, {what}: the same key");
+            match (mode, result) {
+                (OnDuplicate::Replay, Ok(created)) => {
+                    assert_eq!(created.head().attempts(), 2);
+                    assert_eq!(
+                        created.data.id, tickets[0].id,
+                        "{what}: the replayed ticket"
+                    );
+                    assert_eq!(created.head().dedup_key(), keys[0].as_deref());
+                }
+                (OnDuplicate::Conflict, Err(err)) => {
+                    assert!(err.is_duplicate(), "{what}: {err:?}");
+                    assert!(err.earlier_attempt_may_have_created(), "{what}: {err:?}");
+                    assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
+                    assert_eq!(err.attempts(), 2);
+                    assert_eq!(err.dedup_key(), keys[0].as_deref());
+                    let shown = err.to_string();
+                    assert!(
+                        shown.contains("most likely created by an earlier attempt of this call"),
+                        "{what}: {shown}"
+                    );
+                }
+                (mode, result) => panic!("{mode:?}, {what}: {result:?}"),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_key_used_by_another_call_is_a_duplicate_of_that_calls_ticket() {
+    let sandbox = Sandbox::builder()
+        .on_duplicate(OnDuplicate::Conflict)
+        .start()
+        .await
+        .expect("the sandbox starts");
+    let client = client(&sandbox);
+    let key = types::CreateTicketBodyDeDuplicationKey::try_from("alert-7").expect("a key");
+    client
         .create_ticket()
-        .body(ticket("T"))
+        .body(ticket("T").de_duplication_key(key.clone()))
         .send()
         .await
-        .expect("the retry gets the replayed ticket");
+        .expect("the first create");
 
-    assert_eq!(created.head().attempts(), 2);
-    assert_eq!(sandbox.tickets().len(), 1, "one ticket");
-    assert_eq!(sandbox.tickets()[0].id, created.data.id);
-    let keys = create_keys(&sandbox);
-    assert_eq!(keys.len(), 2);
-    assert_eq!(keys[0], keys[1], "the retry carried the same key");
-    assert_eq!(created.head().dedup_key(), keys[0].as_deref());
+    let err = client
+        .create_ticket()
+        .body(ticket("T").de_duplication_key(key))
+        .send()
+        .await
+        .expect_err("the key was used");
+
+    assert!(err.is_duplicate(), "{err:?}");
+    assert!(!err.earlier_attempt_may_have_created());
+    assert_eq!(err.attempts(), 1, "a refusal is not retried");
+    let shown = err.to_string();
+    assert!(
+        shown.contains("alert-7") && shown.contains("a ticket with this deDuplicationKey exists"),
+        "{shown}"
+    );
+    assert_eq!(sandbox.tickets().len(), 1);
+
+    // An update's 409 is no duplicate: it carried no key.
+    let id = sandbox.tickets()[0].id.clone().expect("an id");
+    sandbox.inject(Fault::status(409).on(Route::UpdateTicket));
+    let err = client
+        .update_ticket()
+        .id(id)
+        .body(types::UpdateTicketBody::builder())
+        .send()
+        .await
+        .expect_err("409");
+    assert!(!err.is_duplicate());
 }
 
 #[tokio::test]

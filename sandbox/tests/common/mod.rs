@@ -7,10 +7,15 @@ use serde_json::{Value, json};
 /// A reqwest client. The workspace builds reqwest with rustls but no crypto provider,
 /// and reqwest needs one installed even for plain HTTP.
 pub fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    http_builder()
         .build()
         .expect("a client with the ring provider")
+}
+
+/// A reqwest builder, the crypto provider installed.
+pub fn http_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
 }
 
 /// A valid create body for `team`.
