@@ -5,6 +5,7 @@
 //! output is deterministic: the same spec always gives byte-identical source.
 
 mod postprocess;
+mod setters;
 pub mod spec;
 mod validate;
 

@@ -15,6 +15,7 @@ pub(crate) fn apply(file: &mut syn::File) {
     remove_constructors(file);
     default_flattened_maps(file);
     check_path_parameters(file);
+    crate::setters::apply(file);
 }
 
 /// Points the generated code's runtime imports (`Error`, `ResponseValue`, `ClientHooks`

@@ -55,7 +55,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
 
     // A key unique to this run: retrying this create could never make a second ticket.
     let run_id = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
-    let key: types::CreateTicketBodyDeDuplicationKey = format!("quickstart-{run_id}").parse()?;
+    let key = format!("quickstart-{run_id}");
     let created = client
         .create_ticket()
         .body(
@@ -63,8 +63,8 @@ async fn run() -> Result<(), Box<dyn Error>> {
                 .title("Printer on fire")
                 .requestor_email("user@example.com")
                 .team_id(team_id)
-                .description("Smoke coming out of the second-floor printer.".to_string())
-                .priority_name("Medium".to_string())
+                .description("Smoke coming out of the second-floor printer.")
+                .priority_name("Medium")
                 .de_duplication_key(key),
         )
         .send()
@@ -84,8 +84,8 @@ async fn run() -> Result<(), Box<dyn Error>> {
         .id(id)
         .body(
             types::UpdateTicketBody::builder()
-                .title("Printer on fire (contained)".to_string())
-                .priority_name("High".to_string()),
+                .title("Printer on fire (contained)")
+                .priority_name("High"),
         )
         .send()
         .await

@@ -1291,88 +1291,153 @@ pub mod types {
                     priority_name: Ok(Default::default()),
                     proactive_channels: Ok(Default::default()),
                     requestor_email: Err(
-                        "no value supplied for requestor_email".to_string(),
+                        "requestorEmail: required, not set".to_string(),
                     ),
                     sentiment_id: Ok(Default::default()),
                     source: Ok(Default::default()),
                     status_id: Ok(Default::default()),
                     status_name: Ok(Default::default()),
                     submitter_email: Ok(Default::default()),
-                    team_id: Err("no value supplied for team_id".to_string()),
-                    title: Err("no value supplied for title".to_string()),
+                    team_id: Err("teamId: required, not set".to_string()),
+                    title: Err("title: required, not set".to_string()),
                     type_id: Ok(Default::default()),
                 }
             }
         }
         impl CreateTicketBody {
+            ///Sets `accountId`.
             pub fn account_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.account_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for account_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("accountId: {e}"));
                 self
             }
+            ///Sets `accountId`, or with `None` leaves it out.
+            pub fn set_account_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.account_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("accountId: {e}"));
+                self
+            }
+            ///Sets `aiGeneratedSummary`.
             pub fn ai_generated_summary<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ai_generated_summary = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for ai_generated_summary: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("aiGeneratedSummary: {e}"));
                 self
             }
+            ///Sets `aiGeneratedSummary`, or with `None` leaves it out.
+            pub fn set_ai_generated_summary<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ai_generated_summary = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("aiGeneratedSummary: {e}"));
+                self
+            }
+            ///Sets `aiGeneratedTitle`.
             pub fn ai_generated_title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ai_generated_title = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for ai_generated_title: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("aiGeneratedTitle: {e}"));
                 self
             }
+            ///Sets `aiGeneratedTitle`, or with `None` leaves it out.
+            pub fn set_ai_generated_title<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ai_generated_title = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("aiGeneratedTitle: {e}"));
+                self
+            }
+            ///Sets `assignedAgentEmail`.
             pub fn assigned_agent_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assigned_agent_email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for assigned_agent_email: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("assignedAgentEmail: {e}"));
                 self
             }
+            ///Sets `assignedAgentEmail`, or with `None` leaves it out.
+            pub fn set_assigned_agent_email<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assigned_agent_email = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("assignedAgentEmail: {e}"));
+                self
+            }
+            ///Sets `assignedAgentId`.
             pub fn assigned_agent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assigned_agent_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for assigned_agent_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("assignedAgentId: {e}"));
                 self
             }
+            ///Sets `assignedAgentId`, or with `None` leaves it out.
+            pub fn set_assigned_agent_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assigned_agent_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("assignedAgentId: {e}"));
+                self
+            }
+            ///Sets `attachmentUrls`.
             pub fn attachment_urls<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -1380,39 +1445,58 @@ pub mod types {
             {
                 self.attachment_urls = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for attachment_urls: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("attachmentUrls: {e}"));
                 self
             }
+            ///Sets `closedAt`.
             pub fn closed_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.closed_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for closed_at: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("closedAt: {e}"));
                 self
             }
+            ///Sets `closedAt`, or with `None` leaves it out.
+            pub fn set_closed_at<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.closed_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("closedAt: {e}"));
+                self
+            }
+            ///Sets `closedById`.
             pub fn closed_by_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.closed_by_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for closed_by_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("closedById: {e}"));
                 self
             }
+            ///Sets `closedById`, or with `None` leaves it out.
+            pub fn set_closed_by_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.closed_by_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("closedById: {e}"));
+                self
+            }
+            ///Sets `commentAttachmentIds`.
             pub fn comment_attachment_ids<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -1420,97 +1504,172 @@ pub mod types {
             {
                 self.comment_attachment_ids = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for comment_attachment_ids: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("commentAttachmentIds: {e}"));
                 self
             }
+            ///Sets `commentContent`.
             pub fn comment_content<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comment_content = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for comment_content: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("commentContent: {e}"));
                 self
             }
+            ///Sets `commentContent`, or with `None` leaves it out.
+            pub fn set_comment_content<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment_content = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("commentContent: {e}"));
+                self
+            }
+            ///Sets `commentContentHtml`.
             pub fn comment_content_html<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comment_content_html = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for comment_content_html: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("commentContentHtml: {e}"));
                 self
             }
+            ///Sets `commentContentHtml`, or with `None` leaves it out.
+            pub fn set_comment_content_html<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment_content_html = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("commentContentHtml: {e}"));
+                self
+            }
+            ///Sets `commentContentJson`.
             pub fn comment_content_json<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comment_content_json = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for comment_content_json: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("commentContentJson: {e}"));
                 self
             }
+            ///Sets `commentContentJson`, or with `None` leaves it out.
+            pub fn set_comment_content_json<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment_content_json = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("commentContentJson: {e}"));
+                self
+            }
+            ///Sets `commentImpersonatedUserAvatar`.
             pub fn comment_impersonated_user_avatar<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comment_impersonated_user_avatar = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for comment_impersonated_user_avatar: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("commentImpersonatedUserAvatar: {e}"));
                 self
             }
+            ///Sets `commentImpersonatedUserAvatar`, or with `None` leaves it out.
+            pub fn set_comment_impersonated_user_avatar<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment_impersonated_user_avatar = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("commentImpersonatedUserAvatar: {e}"));
+                self
+            }
+            ///Sets `commentImpersonatedUserEmail`.
             pub fn comment_impersonated_user_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comment_impersonated_user_email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for comment_impersonated_user_email: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("commentImpersonatedUserEmail: {e}"));
                 self
             }
+            ///Sets `commentImpersonatedUserEmail`, or with `None` leaves it out.
+            pub fn set_comment_impersonated_user_email<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment_impersonated_user_email = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("commentImpersonatedUserEmail: {e}"));
+                self
+            }
+            ///Sets `commentImpersonatedUserName`.
             pub fn comment_impersonated_user_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comment_impersonated_user_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for comment_impersonated_user_name: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("commentImpersonatedUserName: {e}"));
                 self
             }
+            ///Sets `commentImpersonatedUserName`, or with `None` leaves it out.
+            pub fn set_comment_impersonated_user_name<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment_impersonated_user_name = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("commentImpersonatedUserName: {e}"));
+                self
+            }
+            ///Sets `commentMetadata`.
             pub fn comment_metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -1520,13 +1679,10 @@ pub mod types {
             {
                 self.comment_metadata = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for comment_metadata: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("commentMetadata: {e}"));
                 self
             }
+            ///Sets `customFieldValues`.
             pub fn custom_field_values<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -1538,79 +1694,133 @@ pub mod types {
             {
                 self.custom_field_values = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for custom_field_values: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("customFieldValues: {e}"));
                 self
             }
+            ///Sets `deDuplicationKey`.
             pub fn de_duplication_key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CreateTicketBodyDeDuplicationKey>,
-                >,
+                T: ::std::convert::TryInto<super::CreateTicketBodyDeDuplicationKey>,
                 T::Error: ::std::fmt::Display,
             {
                 self.de_duplication_key = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for de_duplication_key: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("deDuplicationKey: {e}"));
                 self
             }
+            ///Sets `deDuplicationKey`, or with `None` leaves it out.
+            pub fn set_de_duplication_key<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<super::CreateTicketBodyDeDuplicationKey>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.de_duplication_key = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("deDuplicationKey: {e}"));
+                self
+            }
+            ///Sets `description`.
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("description: {e}"));
                 self
             }
+            ///Sets `description`, or with `None` leaves it out.
+            pub fn set_description<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("description: {e}"));
+                self
+            }
+            ///Sets `dueDate`.
             pub fn due_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.due_date = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for due_date: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("dueDate: {e}"));
                 self
             }
+            ///Sets `dueDate`, or with `None` leaves it out.
+            pub fn set_due_date<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.due_date = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("dueDate: {e}"));
+                self
+            }
+            ///Sets `formId`.
             pub fn form_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.form_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for form_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("formId: {e}"));
                 self
             }
+            ///Sets `formId`, or with `None` leaves it out.
+            pub fn set_form_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.form_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("formId: {e}"));
+                self
+            }
+            ///Sets `isPrivate`.
             pub fn is_private<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_private = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_private: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("isPrivate: {e}"));
                 self
             }
+            ///Sets `isPrivate`, or with `None` leaves it out.
+            pub fn set_is_private<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_private = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("isPrivate: {e}"));
+                self
+            }
+            ///Sets `isProactive`.
             pub fn is_proactive<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -1618,11 +1828,10 @@ pub mod types {
             {
                 self.is_proactive = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_proactive: {e}")
-                    });
+                    .map_err(|e| format!("isProactive: {e}"));
                 self
             }
+            ///Sets `metadata`.
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -1630,51 +1839,88 @@ pub mod types {
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.metadata = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for metadata: {e}")
-                    });
+                self.metadata = value.try_into().map_err(|e| format!("metadata: {e}"));
                 self
             }
+            ///Sets `performRouting`.
             pub fn perform_routing<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.perform_routing = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for perform_routing: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("performRouting: {e}"));
                 self
             }
+            ///Sets `performRouting`, or with `None` leaves it out.
+            pub fn set_perform_routing<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.perform_routing = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("performRouting: {e}"));
+                self
+            }
+            ///Sets `priorityId`.
             pub fn priority_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.priority_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for priority_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("priorityId: {e}"));
                 self
             }
+            ///Sets `priorityId`, or with `None` leaves it out.
+            pub fn set_priority_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.priority_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("priorityId: {e}"));
+                self
+            }
+            ///Sets `priorityName`.
             pub fn priority_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.priority_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for priority_name: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("priorityName: {e}"));
                 self
             }
+            ///Sets `priorityName`, or with `None` leaves it out.
+            pub fn set_priority_name<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.priority_name = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("priorityName: {e}"));
+                self
+            }
+            ///Sets `proactiveChannels`.
             pub fn proactive_channels<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ProactiveChannel>>,
@@ -1682,13 +1928,10 @@ pub mod types {
             {
                 self.proactive_channels = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for proactive_channels: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("proactiveChannels: {e}"));
                 self
             }
+            ///Sets `requestorEmail`.
             pub fn requestor_email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -1696,109 +1939,172 @@ pub mod types {
             {
                 self.requestor_email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for requestor_email: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("requestorEmail: {e}"));
                 self
             }
+            ///Sets `sentimentId`.
             pub fn sentiment_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sentiment_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sentiment_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("sentimentId: {e}"));
                 self
             }
+            ///Sets `sentimentId`, or with `None` leaves it out.
+            pub fn set_sentiment_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sentiment_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("sentimentId: {e}"));
+                self
+            }
+            ///Sets `source`.
             pub fn source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.source = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for source: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("source: {e}"));
                 self
             }
+            ///Sets `source`, or with `None` leaves it out.
+            pub fn set_source<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("source: {e}"));
+                self
+            }
+            ///Sets `statusId`.
             pub fn status_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("statusId: {e}"));
                 self
             }
+            ///Sets `statusId`, or with `None` leaves it out.
+            pub fn set_status_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("statusId: {e}"));
+                self
+            }
+            ///Sets `statusName`.
             pub fn status_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status_name: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("statusName: {e}"));
                 self
             }
+            ///Sets `statusName`, or with `None` leaves it out.
+            pub fn set_status_name<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_name = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("statusName: {e}"));
+                self
+            }
+            ///Sets `submitterEmail`.
             pub fn submitter_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.submitter_email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for submitter_email: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("submitterEmail: {e}"));
                 self
             }
+            ///Sets `submitterEmail`, or with `None` leaves it out.
+            pub fn set_submitter_email<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.submitter_email = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("submitterEmail: {e}"));
+                self
+            }
+            ///Sets `teamId`.
             pub fn team_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.team_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for team_id: {e}")
-                    });
+                self.team_id = value.try_into().map_err(|e| format!("teamId: {e}"));
                 self
             }
+            ///Sets `title`.
             pub fn title<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.title = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
+                self.title = value.try_into().map_err(|e| format!("title: {e}"));
                 self
             }
+            ///Sets `typeId`.
             pub fn type_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("typeId: {e}"));
+                self
+            }
+            ///Sets `typeId`, or with `None` leaves it out.
+            pub fn set_type_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("typeId: {e}"));
                 self
             }
         }
@@ -1930,54 +2236,100 @@ pub mod types {
             }
         }
         impl ErrorResponse {
+            ///Sets `error`.
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("error: {e}"));
                 self
             }
+            ///Sets `error`, or with `None` leaves it out.
+            pub fn set_error<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("error: {e}"));
+                self
+            }
+            ///Sets `message`.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ErrorResponseMessage>,
-                >,
+                T: ::std::convert::TryInto<super::ErrorResponseMessage>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("message: {e}"));
                 self
             }
+            ///Sets `message`, or with `None` leaves it out.
+            pub fn set_message<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<super::ErrorResponseMessage>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("message: {e}"));
+                self
+            }
+            ///Sets `statusCode`.
             pub fn status_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status_code: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("statusCode: {e}"));
                 self
             }
+            ///Sets `statusCode`, or with `None` leaves it out.
+            pub fn set_status_code<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_code = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("statusCode: {e}"));
+                self
+            }
+            ///Sets `timestamp`.
             pub fn timestamp<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.timestamp = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timestamp: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("timestamp: {e}"));
+                self
+            }
+            ///Sets `timestamp`, or with `None` leaves it out.
+            pub fn set_timestamp<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timestamp = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("timestamp: {e}"));
                 self
             }
         }
@@ -2394,1000 +2746,1957 @@ pub mod types {
             }
         }
         impl Ticket {
+            ///Sets `account`.
             pub fn account<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.account = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for account: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("account: {e}"));
                 self
             }
+            ///Sets `account`, or with `None` leaves it out.
+            pub fn set_account<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.account = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("account: {e}"));
+                self
+            }
+            ///Sets `accountId`.
             pub fn account_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.account_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for account_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("accountId: {e}"));
                 self
             }
+            ///Sets `accountId`, or with `None` leaves it out.
+            pub fn set_account_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.account_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("accountId: {e}"));
+                self
+            }
+            ///Sets `aiGeneratedSummary`.
             pub fn ai_generated_summary<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ai_generated_summary = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for ai_generated_summary: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("aiGeneratedSummary: {e}"));
                 self
             }
+            ///Sets `aiGeneratedSummary`, or with `None` leaves it out.
+            pub fn set_ai_generated_summary<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ai_generated_summary = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("aiGeneratedSummary: {e}"));
+                self
+            }
+            ///Sets `aiGeneratedTitle`.
             pub fn ai_generated_title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ai_generated_title = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for ai_generated_title: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("aiGeneratedTitle: {e}"));
                 self
             }
+            ///Sets `aiGeneratedTitle`, or with `None` leaves it out.
+            pub fn set_ai_generated_title<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ai_generated_title = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("aiGeneratedTitle: {e}"));
+                self
+            }
+            ///Sets `archivedAt`.
             pub fn archived_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.archived_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for archived_at: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("archivedAt: {e}"));
                 self
             }
+            ///Sets `archivedAt`, or with `None` leaves it out.
+            pub fn set_archived_at<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.archived_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("archivedAt: {e}"));
+                self
+            }
+            ///Sets `assignedAgent`.
             pub fn assigned_agent<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assigned_agent = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for assigned_agent: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("assignedAgent: {e}"));
                 self
             }
+            ///Sets `assignedAgent`, or with `None` leaves it out.
+            pub fn set_assigned_agent<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assigned_agent = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("assignedAgent: {e}"));
+                self
+            }
+            ///Sets `assignedAgentAvatar`.
             pub fn assigned_agent_avatar<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assigned_agent_avatar = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for assigned_agent_avatar: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("assignedAgentAvatar: {e}"));
                 self
             }
+            ///Sets `assignedAgentAvatar`, or with `None` leaves it out.
+            pub fn set_assigned_agent_avatar<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assigned_agent_avatar = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("assignedAgentAvatar: {e}"));
+                self
+            }
+            ///Sets `assignedAgentEmail`.
             pub fn assigned_agent_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assigned_agent_email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for assigned_agent_email: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("assignedAgentEmail: {e}"));
                 self
             }
+            ///Sets `assignedAgentEmail`, or with `None` leaves it out.
+            pub fn set_assigned_agent_email<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assigned_agent_email = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("assignedAgentEmail: {e}"));
+                self
+            }
+            ///Sets `assignedAgentId`.
             pub fn assigned_agent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assigned_agent_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for assigned_agent_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("assignedAgentId: {e}"));
                 self
             }
+            ///Sets `assignedAgentId`, or with `None` leaves it out.
+            pub fn set_assigned_agent_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assigned_agent_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("assignedAgentId: {e}"));
+                self
+            }
+            ///Sets `closedAt`.
             pub fn closed_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.closed_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for closed_at: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("closedAt: {e}"));
                 self
             }
+            ///Sets `closedAt`, or with `None` leaves it out.
+            pub fn set_closed_at<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.closed_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("closedAt: {e}"));
+                self
+            }
+            ///Sets `closedBy`.
             pub fn closed_by<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.closed_by = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for closed_by: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("closedBy: {e}"));
                 self
             }
+            ///Sets `closedBy`, or with `None` leaves it out.
+            pub fn set_closed_by<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.closed_by = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("closedBy: {e}"));
+                self
+            }
+            ///Sets `closedByEmail`.
             pub fn closed_by_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.closed_by_email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for closed_by_email: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("closedByEmail: {e}"));
                 self
             }
+            ///Sets `closedByEmail`, or with `None` leaves it out.
+            pub fn set_closed_by_email<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.closed_by_email = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("closedByEmail: {e}"));
+                self
+            }
+            ///Sets `closedById`.
             pub fn closed_by_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.closed_by_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for closed_by_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("closedById: {e}"));
                 self
             }
+            ///Sets `closedById`, or with `None` leaves it out.
+            pub fn set_closed_by_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.closed_by_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("closedById: {e}"));
+                self
+            }
+            ///Sets `comment`.
             pub fn comment<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::TicketComment>>,
+                T: ::std::convert::TryInto<super::TicketComment>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comment = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for comment: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("comment: {e}"));
                 self
             }
+            ///Sets `comment`, or with `None` leaves it out.
+            pub fn set_comment<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<super::TicketComment>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("comment: {e}"));
+                self
+            }
+            ///Sets `createdAt`.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("createdAt: {e}"));
                 self
             }
+            ///Sets `createdAt`, or with `None` leaves it out.
+            pub fn set_created_at<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("createdAt: {e}"));
+                self
+            }
+            ///Sets `customFieldValues`.
             pub fn custom_field_values<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.custom_field_values = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for custom_field_values: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("customFieldValues: {e}"));
                 self
             }
+            ///Sets `customFieldValues`, or with `None` leaves it out.
+            pub fn set_custom_field_values<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.custom_field_values = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("customFieldValues: {e}"));
+                self
+            }
+            ///Sets `customerContactEmail`.
             pub fn customer_contact_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer_contact_email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for customer_contact_email: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("customerContactEmail: {e}"));
                 self
             }
+            ///Sets `customerContactEmail`, or with `None` leaves it out.
+            pub fn set_customer_contact_email<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.customer_contact_email = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("customerContactEmail: {e}"));
+                self
+            }
+            ///Sets `customerContactFirstName`.
             pub fn customer_contact_first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer_contact_first_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for customer_contact_first_name: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("customerContactFirstName: {e}"));
                 self
             }
+            ///Sets `customerContactFirstName`, or with `None` leaves it out.
+            pub fn set_customer_contact_first_name<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.customer_contact_first_name = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("customerContactFirstName: {e}"));
+                self
+            }
+            ///Sets `customerContactId`.
             pub fn customer_contact_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer_contact_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for customer_contact_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("customerContactId: {e}"));
                 self
             }
+            ///Sets `customerContactId`, or with `None` leaves it out.
+            pub fn set_customer_contact_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.customer_contact_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("customerContactId: {e}"));
+                self
+            }
+            ///Sets `customerContactLastName`.
             pub fn customer_contact_last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer_contact_last_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for customer_contact_last_name: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("customerContactLastName: {e}"));
                 self
             }
+            ///Sets `customerContactLastName`, or with `None` leaves it out.
+            pub fn set_customer_contact_last_name<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.customer_contact_last_name = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("customerContactLastName: {e}"));
+                self
+            }
+            ///Sets `deletedAt`.
             pub fn deleted_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.deleted_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for deleted_at: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("deletedAt: {e}"));
                 self
             }
+            ///Sets `deletedAt`, or with `None` leaves it out.
+            pub fn set_deleted_at<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deleted_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("deletedAt: {e}"));
+                self
+            }
+            ///Sets `description`.
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("description: {e}"));
                 self
             }
+            ///Sets `description`, or with `None` leaves it out.
+            pub fn set_description<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("description: {e}"));
+                self
+            }
+            ///Sets `formId`.
             pub fn form_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.form_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for form_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("formId: {e}"));
                 self
             }
+            ///Sets `formId`, or with `None` leaves it out.
+            pub fn set_form_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.form_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("formId: {e}"));
+                self
+            }
+            ///Sets `id`.
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value.try_into().map(Some).map_err(|e| format!("id: {e}"));
+                self
+            }
+            ///Sets `id`, or with `None` leaves it out.
+            pub fn set_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("id: {e}"));
                 self
             }
+            ///Sets `isPrivate`.
             pub fn is_private<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_private = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_private: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("isPrivate: {e}"));
                 self
             }
+            ///Sets `isPrivate`, or with `None` leaves it out.
+            pub fn set_is_private<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_private = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("isPrivate: {e}"));
+                self
+            }
+            ///Sets `lastComment`.
             pub fn last_comment<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_comment = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_comment: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("lastComment: {e}"));
                 self
             }
+            ///Sets `lastComment`, or with `None` leaves it out.
+            pub fn set_last_comment<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_comment = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("lastComment: {e}"));
+                self
+            }
+            ///Sets `lastCustomerComment`.
             pub fn last_customer_comment<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_customer_comment = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for last_customer_comment: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("lastCustomerComment: {e}"));
                 self
             }
+            ///Sets `lastCustomerComment`, or with `None` leaves it out.
+            pub fn set_last_customer_comment<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_customer_comment = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("lastCustomerComment: {e}"));
+                self
+            }
+            ///Sets `lastVendorComment`.
             pub fn last_vendor_comment<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_vendor_comment = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for last_vendor_comment: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("lastVendorComment: {e}"));
                 self
             }
+            ///Sets `lastVendorComment`, or with `None` leaves it out.
+            pub fn set_last_vendor_comment<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_vendor_comment = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("lastVendorComment: {e}"));
+                self
+            }
+            ///Sets `priority`.
             pub fn priority<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.priority = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for priority: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("priority: {e}"));
                 self
             }
+            ///Sets `priority`, or with `None` leaves it out.
+            pub fn set_priority<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.priority = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("priority: {e}"));
+                self
+            }
+            ///Sets `priorityId`.
             pub fn priority_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.priority_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for priority_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("priorityId: {e}"));
                 self
             }
+            ///Sets `priorityId`, or with `None` leaves it out.
+            pub fn set_priority_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.priority_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("priorityId: {e}"));
+                self
+            }
+            ///Sets `requestorEmail`.
             pub fn requestor_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.requestor_email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for requestor_email: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("requestorEmail: {e}"));
                 self
             }
+            ///Sets `requestorEmail`, or with `None` leaves it out.
+            pub fn set_requestor_email<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.requestor_email = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("requestorEmail: {e}"));
+                self
+            }
+            ///Sets `sentiment`.
             pub fn sentiment<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sentiment = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sentiment: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("sentiment: {e}"));
                 self
             }
+            ///Sets `sentiment`, or with `None` leaves it out.
+            pub fn set_sentiment<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sentiment = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("sentiment: {e}"));
+                self
+            }
+            ///Sets `sentimentId`.
             pub fn sentiment_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sentiment_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sentiment_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("sentimentId: {e}"));
                 self
             }
+            ///Sets `sentimentId`, or with `None` leaves it out.
+            pub fn set_sentiment_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sentiment_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("sentimentId: {e}"));
+                self
+            }
+            ///Sets `source`.
             pub fn source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.source = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for source: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("source: {e}"));
                 self
             }
+            ///Sets `source`, or with `None` leaves it out.
+            pub fn set_source<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("source: {e}"));
+                self
+            }
+            ///Sets `status`.
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("status: {e}"));
                 self
             }
+            ///Sets `status`, or with `None` leaves it out.
+            pub fn set_status<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("status: {e}"));
+                self
+            }
+            ///Sets `statusId`.
             pub fn status_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("statusId: {e}"));
                 self
             }
+            ///Sets `statusId`, or with `None` leaves it out.
+            pub fn set_status_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("statusId: {e}"));
+                self
+            }
+            ///Sets `storyPoints`.
             pub fn story_points<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.story_points = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for story_points: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("storyPoints: {e}"));
                 self
             }
+            ///Sets `storyPoints`, or with `None` leaves it out.
+            pub fn set_story_points<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.story_points = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("storyPoints: {e}"));
+                self
+            }
+            ///Sets `subTeamArchivedAt`.
             pub fn sub_team_archived_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_archived_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sub_team_archived_at: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamArchivedAt: {e}"));
                 self
             }
+            ///Sets `subTeamArchivedAt`, or with `None` leaves it out.
+            pub fn set_sub_team_archived_at<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_archived_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamArchivedAt: {e}"));
+                self
+            }
+            ///Sets `subTeamColor`.
             pub fn sub_team_color<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_color = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sub_team_color: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamColor: {e}"));
                 self
             }
+            ///Sets `subTeamColor`, or with `None` leaves it out.
+            pub fn set_sub_team_color<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_color = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamColor: {e}"));
+                self
+            }
+            ///Sets `subTeamConfigurationId`.
             pub fn sub_team_configuration_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_configuration_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sub_team_configuration_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamConfigurationId: {e}"));
                 self
             }
+            ///Sets `subTeamConfigurationId`, or with `None` leaves it out.
+            pub fn set_sub_team_configuration_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_configuration_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamConfigurationId: {e}"));
+                self
+            }
+            ///Sets `subTeamCreatedAt`.
             pub fn sub_team_created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_created_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sub_team_created_at: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamCreatedAt: {e}"));
                 self
             }
+            ///Sets `subTeamCreatedAt`, or with `None` leaves it out.
+            pub fn set_sub_team_created_at<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_created_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamCreatedAt: {e}"));
+                self
+            }
+            ///Sets `subTeamDeletedAt`.
             pub fn sub_team_deleted_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_deleted_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sub_team_deleted_at: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamDeletedAt: {e}"));
                 self
             }
+            ///Sets `subTeamDeletedAt`, or with `None` leaves it out.
+            pub fn set_sub_team_deleted_at<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_deleted_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamDeletedAt: {e}"));
+                self
+            }
+            ///Sets `subTeamDescription`.
             pub fn sub_team_description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sub_team_description: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamDescription: {e}"));
                 self
             }
+            ///Sets `subTeamDescription`, or with `None` leaves it out.
+            pub fn set_sub_team_description<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_description = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamDescription: {e}"));
+                self
+            }
+            ///Sets `subTeamIcon`.
             pub fn sub_team_icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_icon = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sub_team_icon: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamIcon: {e}"));
                 self
             }
+            ///Sets `subTeamIcon`, or with `None` leaves it out.
+            pub fn set_sub_team_icon<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_icon = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamIcon: {e}"));
+                self
+            }
+            ///Sets `subTeamId`.
             pub fn sub_team_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sub_team_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamId: {e}"));
                 self
             }
+            ///Sets `subTeamId`, or with `None` leaves it out.
+            pub fn set_sub_team_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamId: {e}"));
+                self
+            }
+            ///Sets `subTeamIdentifier`.
             pub fn sub_team_identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_identifier = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sub_team_identifier: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamIdentifier: {e}"));
                 self
             }
+            ///Sets `subTeamIdentifier`, or with `None` leaves it out.
+            pub fn set_sub_team_identifier<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_identifier = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamIdentifier: {e}"));
+                self
+            }
+            ///Sets `subTeamIsActive`.
             pub fn sub_team_is_active<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_is_active = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sub_team_is_active: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamIsActive: {e}"));
                 self
             }
+            ///Sets `subTeamIsActive`, or with `None` leaves it out.
+            pub fn set_sub_team_is_active<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_is_active = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamIsActive: {e}"));
+                self
+            }
+            ///Sets `subTeamIsPrivate`.
             pub fn sub_team_is_private<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_is_private = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sub_team_is_private: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamIsPrivate: {e}"));
                 self
             }
+            ///Sets `subTeamIsPrivate`, or with `None` leaves it out.
+            pub fn set_sub_team_is_private<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_is_private = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamIsPrivate: {e}"));
+                self
+            }
+            ///Sets `subTeamName`.
             pub fn sub_team_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sub_team_name: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamName: {e}"));
                 self
             }
+            ///Sets `subTeamName`, or with `None` leaves it out.
+            pub fn set_sub_team_name<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_name = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamName: {e}"));
+                self
+            }
+            ///Sets `subTeamOrganizationId`.
             pub fn sub_team_organization_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_organization_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sub_team_organization_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamOrganizationId: {e}"));
                 self
             }
+            ///Sets `subTeamOrganizationId`, or with `None` leaves it out.
+            pub fn set_sub_team_organization_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_organization_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamOrganizationId: {e}"));
+                self
+            }
+            ///Sets `subTeamParentTeamId`.
             pub fn sub_team_parent_team_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_parent_team_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sub_team_parent_team_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamParentTeamId: {e}"));
                 self
             }
+            ///Sets `subTeamParentTeamId`, or with `None` leaves it out.
+            pub fn set_sub_team_parent_team_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_parent_team_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamParentTeamId: {e}"));
+                self
+            }
+            ///Sets `subTeamTeamOwnerId`.
             pub fn sub_team_team_owner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_team_owner_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sub_team_team_owner_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamTeamOwnerId: {e}"));
                 self
             }
+            ///Sets `subTeamTeamOwnerId`, or with `None` leaves it out.
+            pub fn set_sub_team_team_owner_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_team_owner_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamTeamOwnerId: {e}"));
+                self
+            }
+            ///Sets `subTeamUpdatedAt`.
             pub fn sub_team_updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_updated_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sub_team_updated_at: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamUpdatedAt: {e}"));
                 self
             }
+            ///Sets `subTeamUpdatedAt`, or with `None` leaves it out.
+            pub fn set_sub_team_updated_at<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_updated_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamUpdatedAt: {e}"));
+                self
+            }
+            ///Sets `submitterEmail`.
             pub fn submitter_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.submitter_email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for submitter_email: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("submitterEmail: {e}"));
                 self
             }
+            ///Sets `submitterEmail`, or with `None` leaves it out.
+            pub fn set_submitter_email<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.submitter_email = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("submitterEmail: {e}"));
+                self
+            }
+            ///Sets `teamArchivedAt`.
             pub fn team_archived_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_archived_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for team_archived_at: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamArchivedAt: {e}"));
                 self
             }
+            ///Sets `teamArchivedAt`, or with `None` leaves it out.
+            pub fn set_team_archived_at<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_archived_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamArchivedAt: {e}"));
+                self
+            }
+            ///Sets `teamColor`.
             pub fn team_color<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_color = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for team_color: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamColor: {e}"));
                 self
             }
+            ///Sets `teamColor`, or with `None` leaves it out.
+            pub fn set_team_color<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_color = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamColor: {e}"));
+                self
+            }
+            ///Sets `teamConfigurationId`.
             pub fn team_configuration_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_configuration_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for team_configuration_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamConfigurationId: {e}"));
                 self
             }
+            ///Sets `teamConfigurationId`, or with `None` leaves it out.
+            pub fn set_team_configuration_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_configuration_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamConfigurationId: {e}"));
+                self
+            }
+            ///Sets `teamCreatedAt`.
             pub fn team_created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_created_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for team_created_at: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamCreatedAt: {e}"));
                 self
             }
+            ///Sets `teamCreatedAt`, or with `None` leaves it out.
+            pub fn set_team_created_at<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_created_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamCreatedAt: {e}"));
+                self
+            }
+            ///Sets `teamDeletedAt`.
             pub fn team_deleted_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_deleted_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for team_deleted_at: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamDeletedAt: {e}"));
                 self
             }
+            ///Sets `teamDeletedAt`, or with `None` leaves it out.
+            pub fn set_team_deleted_at<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_deleted_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamDeletedAt: {e}"));
+                self
+            }
+            ///Sets `teamDescription`.
             pub fn team_description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for team_description: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamDescription: {e}"));
                 self
             }
+            ///Sets `teamDescription`, or with `None` leaves it out.
+            pub fn set_team_description<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_description = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamDescription: {e}"));
+                self
+            }
+            ///Sets `teamIcon`.
             pub fn team_icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_icon = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for team_icon: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamIcon: {e}"));
                 self
             }
+            ///Sets `teamIcon`, or with `None` leaves it out.
+            pub fn set_team_icon<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_icon = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamIcon: {e}"));
+                self
+            }
+            ///Sets `teamId`.
             pub fn team_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for team_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamId: {e}"));
                 self
             }
+            ///Sets `teamId`, or with `None` leaves it out.
+            pub fn set_team_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamId: {e}"));
+                self
+            }
+            ///Sets `teamIdentifier`.
             pub fn team_identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_identifier = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for team_identifier: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamIdentifier: {e}"));
                 self
             }
+            ///Sets `teamIdentifier`, or with `None` leaves it out.
+            pub fn set_team_identifier<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_identifier = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamIdentifier: {e}"));
+                self
+            }
+            ///Sets `teamIsActive`.
             pub fn team_is_active<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_is_active = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for team_is_active: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamIsActive: {e}"));
                 self
             }
+            ///Sets `teamIsActive`, or with `None` leaves it out.
+            pub fn set_team_is_active<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_is_active = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamIsActive: {e}"));
+                self
+            }
+            ///Sets `teamIsPrivate`.
             pub fn team_is_private<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_is_private = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for team_is_private: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamIsPrivate: {e}"));
                 self
             }
+            ///Sets `teamIsPrivate`, or with `None` leaves it out.
+            pub fn set_team_is_private<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_is_private = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamIsPrivate: {e}"));
+                self
+            }
+            ///Sets `teamName`.
             pub fn team_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for team_name: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamName: {e}"));
                 self
             }
+            ///Sets `teamName`, or with `None` leaves it out.
+            pub fn set_team_name<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_name = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamName: {e}"));
+                self
+            }
+            ///Sets `teamOrganizationId`.
             pub fn team_organization_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_organization_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for team_organization_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamOrganizationId: {e}"));
                 self
             }
+            ///Sets `teamOrganizationId`, or with `None` leaves it out.
+            pub fn set_team_organization_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_organization_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamOrganizationId: {e}"));
+                self
+            }
+            ///Sets `teamParentTeamId`.
             pub fn team_parent_team_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_parent_team_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for team_parent_team_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamParentTeamId: {e}"));
                 self
             }
+            ///Sets `teamParentTeamId`, or with `None` leaves it out.
+            pub fn set_team_parent_team_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_parent_team_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamParentTeamId: {e}"));
+                self
+            }
+            ///Sets `teamTeamOwnerId`.
             pub fn team_team_owner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_team_owner_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for team_team_owner_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamTeamOwnerId: {e}"));
                 self
             }
+            ///Sets `teamTeamOwnerId`, or with `None` leaves it out.
+            pub fn set_team_team_owner_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_team_owner_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamTeamOwnerId: {e}"));
+                self
+            }
+            ///Sets `teamUpdatedAt`.
             pub fn team_updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_updated_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for team_updated_at: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("teamUpdatedAt: {e}"));
                 self
             }
+            ///Sets `teamUpdatedAt`, or with `None` leaves it out.
+            pub fn set_team_updated_at<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_updated_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("teamUpdatedAt: {e}"));
+                self
+            }
+            ///Sets `ticketId`.
             pub fn ticket_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ticket_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ticket_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("ticketId: {e}"));
                 self
             }
+            ///Sets `ticketId`, or with `None` leaves it out.
+            pub fn set_ticket_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ticket_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("ticketId: {e}"));
+                self
+            }
+            ///Sets `ticketIdentifier`.
             pub fn ticket_identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ticket_identifier = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for ticket_identifier: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("ticketIdentifier: {e}"));
                 self
             }
+            ///Sets `ticketIdentifier`, or with `None` leaves it out.
+            pub fn set_ticket_identifier<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ticket_identifier = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("ticketIdentifier: {e}"));
+                self
+            }
+            ///Sets `title`.
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("title: {e}"));
                 self
             }
+            ///Sets `title`, or with `None` leaves it out.
+            pub fn set_title<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("title: {e}"));
+                self
+            }
+            ///Sets `type`.
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("type: {e}"));
                 self
             }
+            ///Sets `type`, or with `None` leaves it out.
+            pub fn set_type_<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("type: {e}"));
+                self
+            }
+            ///Sets `typeId`.
             pub fn type_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("typeId: {e}"));
                 self
             }
+            ///Sets `typeId`, or with `None` leaves it out.
+            pub fn set_type_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("typeId: {e}"));
+                self
+            }
+            ///Sets `updatedAt`.
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for updated_at: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("updatedAt: {e}"));
+                self
+            }
+            ///Sets `updatedAt`, or with `None` leaves it out.
+            pub fn set_updated_at<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("updatedAt: {e}"));
                 self
             }
         }
@@ -3715,384 +5024,743 @@ pub mod types {
             }
         }
         impl TicketComment {
+            ///Sets `attachments`.
             pub fn attachments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.attachments = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attachments: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("attachments: {e}"));
                 self
             }
+            ///Sets `attachments`, or with `None` leaves it out.
+            pub fn set_attachments<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attachments = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("attachments: {e}"));
+                self
+            }
+            ///Sets `author`.
             pub fn author<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.author = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for author: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("author: {e}"));
                 self
             }
+            ///Sets `author`, or with `None` leaves it out.
+            pub fn set_author<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("author: {e}"));
+                self
+            }
+            ///Sets `authorAvatarUrl`.
             pub fn author_avatar_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.author_avatar_url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for author_avatar_url: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("authorAvatarUrl: {e}"));
                 self
             }
+            ///Sets `authorAvatarUrl`, or with `None` leaves it out.
+            pub fn set_author_avatar_url<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author_avatar_url = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("authorAvatarUrl: {e}"));
+                self
+            }
+            ///Sets `authorId`.
             pub fn author_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.author_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for author_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("authorId: {e}"));
                 self
             }
+            ///Sets `authorId`, or with `None` leaves it out.
+            pub fn set_author_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("authorId: {e}"));
+                self
+            }
+            ///Sets `authorUserType`.
             pub fn author_user_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.author_user_type = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for author_user_type: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("authorUserType: {e}"));
                 self
             }
+            ///Sets `authorUserType`, or with `None` leaves it out.
+            pub fn set_author_user_type<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author_user_type = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("authorUserType: {e}"));
+                self
+            }
+            ///Sets `commentType`.
             pub fn comment_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comment_type = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for comment_type: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("commentType: {e}"));
                 self
             }
+            ///Sets `commentType`, or with `None` leaves it out.
+            pub fn set_comment_type<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment_type = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("commentType: {e}"));
+                self
+            }
+            ///Sets `commentVisibility`.
             pub fn comment_visibility<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.comment_visibility = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for comment_visibility: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("commentVisibility: {e}"));
                 self
             }
+            ///Sets `commentVisibility`, or with `None` leaves it out.
+            pub fn set_comment_visibility<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment_visibility = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("commentVisibility: {e}"));
+                self
+            }
+            ///Sets `content`.
             pub fn content<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.content = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("content: {e}"));
                 self
             }
+            ///Sets `content`, or with `None` leaves it out.
+            pub fn set_content<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("content: {e}"));
+                self
+            }
+            ///Sets `contentHtml`.
             pub fn content_html<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.content_html = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content_html: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("contentHtml: {e}"));
                 self
             }
+            ///Sets `contentHtml`, or with `None` leaves it out.
+            pub fn set_content_html<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content_html = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("contentHtml: {e}"));
+                self
+            }
+            ///Sets `contentJson`.
             pub fn content_json<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.content_json = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for content_json: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("contentJson: {e}"));
                 self
             }
+            ///Sets `contentJson`, or with `None` leaves it out.
+            pub fn set_content_json<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content_json = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("contentJson: {e}"));
+                self
+            }
+            ///Sets `contentMarkdown`.
             pub fn content_markdown<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.content_markdown = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for content_markdown: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("contentMarkdown: {e}"));
                 self
             }
+            ///Sets `contentMarkdown`, or with `None` leaves it out.
+            pub fn set_content_markdown<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content_markdown = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("contentMarkdown: {e}"));
+                self
+            }
+            ///Sets `createdAt`.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("createdAt: {e}"));
                 self
             }
+            ///Sets `createdAt`, or with `None` leaves it out.
+            pub fn set_created_at<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("createdAt: {e}"));
+                self
+            }
+            ///Sets `customerContactAvatarUrl`.
             pub fn customer_contact_avatar_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer_contact_avatar_url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for customer_contact_avatar_url: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("customerContactAvatarUrl: {e}"));
                 self
             }
+            ///Sets `customerContactAvatarUrl`, or with `None` leaves it out.
+            pub fn set_customer_contact_avatar_url<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.customer_contact_avatar_url = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("customerContactAvatarUrl: {e}"));
+                self
+            }
+            ///Sets `customerContactEmail`.
             pub fn customer_contact_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer_contact_email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for customer_contact_email: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("customerContactEmail: {e}"));
                 self
             }
+            ///Sets `customerContactEmail`, or with `None` leaves it out.
+            pub fn set_customer_contact_email<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.customer_contact_email = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("customerContactEmail: {e}"));
+                self
+            }
+            ///Sets `customerContactFirstName`.
             pub fn customer_contact_first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer_contact_first_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for customer_contact_first_name: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("customerContactFirstName: {e}"));
                 self
             }
+            ///Sets `customerContactFirstName`, or with `None` leaves it out.
+            pub fn set_customer_contact_first_name<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.customer_contact_first_name = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("customerContactFirstName: {e}"));
+                self
+            }
+            ///Sets `customerContactId`.
             pub fn customer_contact_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer_contact_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for customer_contact_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("customerContactId: {e}"));
                 self
             }
+            ///Sets `customerContactId`, or with `None` leaves it out.
+            pub fn set_customer_contact_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.customer_contact_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("customerContactId: {e}"));
+                self
+            }
+            ///Sets `customerContactLastName`.
             pub fn customer_contact_last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer_contact_last_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for customer_contact_last_name: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("customerContactLastName: {e}"));
                 self
             }
+            ///Sets `customerContactLastName`, or with `None` leaves it out.
+            pub fn set_customer_contact_last_name<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.customer_contact_last_name = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("customerContactLastName: {e}"));
+                self
+            }
+            ///Sets `deletedAt`.
             pub fn deleted_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.deleted_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for deleted_at: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("deletedAt: {e}"));
                 self
             }
+            ///Sets `deletedAt`, or with `None` leaves it out.
+            pub fn set_deleted_at<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deleted_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("deletedAt: {e}"));
+                self
+            }
+            ///Sets `id`.
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value.try_into().map(Some).map_err(|e| format!("id: {e}"));
+                self
+            }
+            ///Sets `id`, or with `None` leaves it out.
+            pub fn set_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("id: {e}"));
                 self
             }
+            ///Sets `impersonatedUserAvatar`.
             pub fn impersonated_user_avatar<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.impersonated_user_avatar = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for impersonated_user_avatar: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("impersonatedUserAvatar: {e}"));
                 self
             }
+            ///Sets `impersonatedUserAvatar`, or with `None` leaves it out.
+            pub fn set_impersonated_user_avatar<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.impersonated_user_avatar = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("impersonatedUserAvatar: {e}"));
+                self
+            }
+            ///Sets `impersonatedUserEmail`.
             pub fn impersonated_user_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.impersonated_user_email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for impersonated_user_email: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("impersonatedUserEmail: {e}"));
                 self
             }
+            ///Sets `impersonatedUserEmail`, or with `None` leaves it out.
+            pub fn set_impersonated_user_email<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.impersonated_user_email = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("impersonatedUserEmail: {e}"));
+                self
+            }
+            ///Sets `impersonatedUserName`.
             pub fn impersonated_user_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.impersonated_user_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for impersonated_user_name: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("impersonatedUserName: {e}"));
                 self
             }
+            ///Sets `impersonatedUserName`, or with `None` leaves it out.
+            pub fn set_impersonated_user_name<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.impersonated_user_name = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("impersonatedUserName: {e}"));
+                self
+            }
+            ///Sets `isEdited`.
             pub fn is_edited<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_edited = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_edited: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("isEdited: {e}"));
                 self
             }
+            ///Sets `isEdited`, or with `None` leaves it out.
+            pub fn set_is_edited<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_edited = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("isEdited: {e}"));
+                self
+            }
+            ///Sets `isPinned`.
             pub fn is_pinned<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_pinned = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_pinned: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("isPinned: {e}"));
                 self
             }
+            ///Sets `isPinned`, or with `None` leaves it out.
+            pub fn set_is_pinned<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_pinned = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("isPinned: {e}"));
+                self
+            }
+            ///Sets `metadata`.
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.metadata = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for metadata: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("metadata: {e}"));
                 self
             }
+            ///Sets `metadata`, or with `None` leaves it out.
+            pub fn set_metadata<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("metadata: {e}"));
+                self
+            }
+            ///Sets `parentCommentId`.
             pub fn parent_comment_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.parent_comment_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for parent_comment_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("parentCommentId: {e}"));
                 self
             }
+            ///Sets `parentCommentId`, or with `None` leaves it out.
+            pub fn set_parent_comment_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parent_comment_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("parentCommentId: {e}"));
+                self
+            }
+            ///Sets `sourceEmailId`.
             pub fn source_email_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.source_email_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for source_email_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("sourceEmailId: {e}"));
                 self
             }
+            ///Sets `sourceEmailId`, or with `None` leaves it out.
+            pub fn set_source_email_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_email_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("sourceEmailId: {e}"));
+                self
+            }
+            ///Sets `threadName`.
             pub fn thread_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.thread_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for thread_name: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("threadName: {e}"));
                 self
             }
+            ///Sets `threadName`, or with `None` leaves it out.
+            pub fn set_thread_name<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.thread_name = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("threadName: {e}"));
+                self
+            }
+            ///Sets `updatedAt`.
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for updated_at: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("updatedAt: {e}"));
+                self
+            }
+            ///Sets `updatedAt`, or with `None` leaves it out.
+            pub fn set_updated_at<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("updatedAt: {e}"));
                 self
             }
         }
@@ -4182,60 +5850,48 @@ pub mod types {
         impl ::std::default::Default for TicketResponse {
             fn default() -> Self {
                 Self {
-                    data: Err("no value supplied for data".to_string()),
-                    message: Err("no value supplied for message".to_string()),
-                    status: Err("no value supplied for status".to_string()),
-                    timestamp: Err("no value supplied for timestamp".to_string()),
+                    data: Err("data: required, not set".to_string()),
+                    message: Err("message: required, not set".to_string()),
+                    status: Err("status: required, not set".to_string()),
+                    timestamp: Err("timestamp: required, not set".to_string()),
                 }
             }
         }
         impl TicketResponse {
+            ///Sets `data`.
             pub fn data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::Ticket>,
                 T::Error: ::std::fmt::Display,
             {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
+                self.data = value.try_into().map_err(|e| format!("data: {e}"));
                 self
             }
+            ///Sets `message`.
             pub fn message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = value.try_into().map_err(|e| format!("message: {e}"));
                 self
             }
+            ///Sets `status`.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
+                self.status = value.try_into().map_err(|e| format!("status: {e}"));
                 self
             }
+            ///Sets `timestamp`.
             pub fn timestamp<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.timestamp = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for timestamp: {e}")
-                    });
+                self.timestamp = value.try_into().map_err(|e| format!("timestamp: {e}"));
                 self
             }
         }
@@ -4409,74 +6065,139 @@ pub mod types {
             }
         }
         impl UpdateTicketBody {
+            ///Sets `accountId`.
             pub fn account_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.account_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for account_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("accountId: {e}"));
                 self
             }
+            ///Sets `accountId`, or with `None` leaves it out.
+            pub fn set_account_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.account_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("accountId: {e}"));
+                self
+            }
+            ///Sets `aiGeneratedSummary`.
             pub fn ai_generated_summary<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ai_generated_summary = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for ai_generated_summary: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("aiGeneratedSummary: {e}"));
                 self
             }
+            ///Sets `aiGeneratedSummary`, or with `None` leaves it out.
+            pub fn set_ai_generated_summary<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ai_generated_summary = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("aiGeneratedSummary: {e}"));
+                self
+            }
+            ///Sets `aiGeneratedTitle`.
             pub fn ai_generated_title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ai_generated_title = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for ai_generated_title: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("aiGeneratedTitle: {e}"));
                 self
             }
+            ///Sets `aiGeneratedTitle`, or with `None` leaves it out.
+            pub fn set_ai_generated_title<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ai_generated_title = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("aiGeneratedTitle: {e}"));
+                self
+            }
+            ///Sets `assignedAgentEmail`.
             pub fn assigned_agent_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assigned_agent_email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for assigned_agent_email: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("assignedAgentEmail: {e}"));
                 self
             }
+            ///Sets `assignedAgentEmail`, or with `None` leaves it out.
+            pub fn set_assigned_agent_email<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assigned_agent_email = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("assignedAgentEmail: {e}"));
+                self
+            }
+            ///Sets `assignedAgentId`.
             pub fn assigned_agent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assigned_agent_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for assigned_agent_id: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("assignedAgentId: {e}"));
                 self
             }
+            ///Sets `assignedAgentId`, or with `None` leaves it out.
+            pub fn set_assigned_agent_id<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assigned_agent_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("assignedAgentId: {e}"));
+                self
+            }
+            ///Sets `attachmentUrls`.
             pub fn attachment_urls<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -4484,39 +6205,58 @@ pub mod types {
             {
                 self.attachment_urls = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for attachment_urls: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("attachmentUrls: {e}"));
                 self
             }
+            ///Sets `closedAt`.
             pub fn closed_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.closed_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for closed_at: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("closedAt: {e}"));
                 self
             }
+            ///Sets `closedAt`, or with `None` leaves it out.
+            pub fn set_closed_at<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.closed_at = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("closedAt: {e}"));
+                self
+            }
+            ///Sets `closedById`.
             pub fn closed_by_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.closed_by_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for closed_by_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("closedById: {e}"));
                 self
             }
+            ///Sets `closedById`, or with `None` leaves it out.
+            pub fn set_closed_by_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.closed_by_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("closedById: {e}"));
+                self
+            }
+            ///Sets `customFieldValues`.
             pub fn custom_field_values<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -4528,75 +6268,130 @@ pub mod types {
             {
                 self.custom_field_values = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for custom_field_values: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("customFieldValues: {e}"));
                 self
             }
+            ///Sets `description`.
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("description: {e}"));
                 self
             }
+            ///Sets `description`, or with `None` leaves it out.
+            pub fn set_description<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("description: {e}"));
+                self
+            }
+            ///Sets `dueDate`.
             pub fn due_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.due_date = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for due_date: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("dueDate: {e}"));
                 self
             }
+            ///Sets `dueDate`, or with `None` leaves it out.
+            pub fn set_due_date<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.due_date = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("dueDate: {e}"));
+                self
+            }
+            ///Sets `formId`.
             pub fn form_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.form_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for form_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("formId: {e}"));
                 self
             }
+            ///Sets `formId`, or with `None` leaves it out.
+            pub fn set_form_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.form_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("formId: {e}"));
+                self
+            }
+            ///Sets `isPrivate`.
             pub fn is_private<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_private = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_private: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("isPrivate: {e}"));
                 self
             }
+            ///Sets `isPrivate`, or with `None` leaves it out.
+            pub fn set_is_private<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_private = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("isPrivate: {e}"));
+                self
+            }
+            ///Sets `isProactive`.
             pub fn is_proactive<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_proactive = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_proactive: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("isProactive: {e}"));
                 self
             }
+            ///Sets `isProactive`, or with `None` leaves it out.
+            pub fn set_is_proactive<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_proactive = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("isProactive: {e}"));
+                self
+            }
+            ///Sets `metadata`.
             pub fn metadata<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -4604,37 +6399,61 @@ pub mod types {
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.metadata = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for metadata: {e}")
-                    });
+                self.metadata = value.try_into().map_err(|e| format!("metadata: {e}"));
                 self
             }
+            ///Sets `priorityId`.
             pub fn priority_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.priority_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for priority_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("priorityId: {e}"));
                 self
             }
+            ///Sets `priorityId`, or with `None` leaves it out.
+            pub fn set_priority_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.priority_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("priorityId: {e}"));
+                self
+            }
+            ///Sets `priorityName`.
             pub fn priority_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.priority_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for priority_name: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("priorityName: {e}"));
                 self
             }
+            ///Sets `priorityName`, or with `None` leaves it out.
+            pub fn set_priority_name<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.priority_name = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("priorityName: {e}"));
+                self
+            }
+            ///Sets `proactiveChannels`.
             pub fn proactive_channels<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ProactiveChannel>>,
@@ -4642,111 +6461,205 @@ pub mod types {
             {
                 self.proactive_channels = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for proactive_channels: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("proactiveChannels: {e}"));
                 self
             }
+            ///Sets `sentimentId`.
             pub fn sentiment_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sentiment_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sentiment_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("sentimentId: {e}"));
                 self
             }
+            ///Sets `sentimentId`, or with `None` leaves it out.
+            pub fn set_sentiment_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sentiment_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("sentimentId: {e}"));
+                self
+            }
+            ///Sets `source`.
             pub fn source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.source = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for source: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("source: {e}"));
                 self
             }
+            ///Sets `source`, or with `None` leaves it out.
+            pub fn set_source<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("source: {e}"));
+                self
+            }
+            ///Sets `statusId`.
             pub fn status_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("statusId: {e}"));
                 self
             }
+            ///Sets `statusId`, or with `None` leaves it out.
+            pub fn set_status_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("statusId: {e}"));
+                self
+            }
+            ///Sets `statusName`.
             pub fn status_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status_name: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("statusName: {e}"));
                 self
             }
+            ///Sets `statusName`, or with `None` leaves it out.
+            pub fn set_status_name<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_name = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("statusName: {e}"));
+                self
+            }
+            ///Sets `subTeamId`.
             pub fn sub_team_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sub_team_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sub_team_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("subTeamId: {e}"));
                 self
             }
+            ///Sets `subTeamId`, or with `None` leaves it out.
+            pub fn set_sub_team_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_team_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("subTeamId: {e}"));
+                self
+            }
+            ///Sets `submitterEmail`.
             pub fn submitter_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.submitter_email = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for submitter_email: {e}"
-                        )
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("submitterEmail: {e}"));
                 self
             }
+            ///Sets `submitterEmail`, or with `None` leaves it out.
+            pub fn set_submitter_email<T>(
+                mut self,
+                value: ::std::option::Option<T>,
+            ) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.submitter_email = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("submitterEmail: {e}"));
+                self
+            }
+            ///Sets `title`.
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("title: {e}"));
                 self
             }
+            ///Sets `title`, or with `None` leaves it out.
+            pub fn set_title<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("title: {e}"));
+                self
+            }
+            ///Sets `typeId`.
             pub fn type_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_id: {e}")
-                    });
+                    .map(Some)
+                    .map_err(|e| format!("typeId: {e}"));
                 self
             }
+            ///Sets `typeId`, or with `None` leaves it out.
+            pub fn set_type_id<T>(mut self, value: ::std::option::Option<T>) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_id = value
+                    .map(::std::convert::TryInto::try_into)
+                    .transpose()
+                    .map_err(|e| format!("typeId: {e}"));
+                self
+            }
+            ///Sets `extra`.
             pub fn extra<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -4754,11 +6667,7 @@ pub mod types {
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.extra = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for extra: {e}")
-                    });
+                self.extra = value.try_into().map_err(|e| format!("extra: {e}"));
                 self
             }
         }
@@ -4864,6 +6773,23 @@ pub mod types {
             }
         }
     }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CreateTicketBodyDeDuplicationKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ProactiveChannel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for Thena Platform API
@@ -4962,12 +6888,7 @@ pub mod builder {
                 types::CreateTicketBody,
             >>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `CreateTicketBody` for body failed: {}", s)
-                });
+            self.body = value.try_into().map(From::from).map_err(|s| format!("{}", s));
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -5073,12 +6994,7 @@ pub mod builder {
                 types::UpdateTicketBody,
             >>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `UpdateTicketBody` for body failed: {}", s)
-                });
+            self.body = value.try_into().map(From::from).map_err(|s| format!("{}", s));
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self

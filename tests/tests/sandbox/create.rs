@@ -4,7 +4,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 use thena_sandbox::Route;
-use thena_sdk::types::{CreateTicketBody, CreateTicketBodyDeDuplicationKey, ProactiveChannel};
+use thena_sdk::types::{CreateTicketBody, ProactiveChannel};
 
 use crate::target::{Target, ticket, unique};
 
@@ -13,10 +13,6 @@ fn object(value: Value) -> Map<String, Value> {
         Value::Object(map) => map,
         other => panic!("not an object: {other}"),
     }
-}
-
-fn key(text: &str) -> CreateTicketBodyDeDuplicationKey {
-    text.parse().expect("a valid key")
 }
 
 /// `createdAt`-style timestamps: RFC 3339, UTC, milliseconds.
@@ -44,40 +40,40 @@ async fn a_create_with_every_field_echoes_them_and_fills_the_rest() {
         .title("Printer on fire")
         .requestor_email("user@example.com")
         .team_id(team.clone())
-        .assigned_agent_id("agent_1".to_string())
-        .account_id("account_1".to_string())
-        .assigned_agent_email("agent@example.com".to_string())
-        .description("Smoke from the second floor".to_string())
+        .assigned_agent_id("agent_1")
+        .account_id("account_1")
+        .assigned_agent_email("agent@example.com")
+        .description("Smoke from the second floor")
         .due_date(due)
-        .submitter_email("submitter@example.com".to_string())
-        .status_id("status_1".to_string())
-        .status_name("In progress".to_string())
-        .priority_id("priority_1".to_string())
-        .priority_name("High".to_string())
-        .sentiment_id("sentiment_1".to_string())
+        .submitter_email("submitter@example.com")
+        .status_id("status_1")
+        .status_name("In progress")
+        .priority_id("priority_1")
+        .priority_name("High")
+        .sentiment_id("sentiment_1")
         .metadata(object(json!({"floor": 2})))
-        .type_id("type_1".to_string())
+        .type_id("type_1")
         .is_private(true)
-        .source("email".to_string())
-        .ai_generated_title("Printer fire".to_string())
-        .ai_generated_summary("A printer is burning".to_string())
+        .source("email")
+        .ai_generated_title("Printer fire")
+        .ai_generated_summary("A printer is burning")
         .attachment_urls(vec!["https://files.example.com/smoke.jpg".to_owned()])
         .custom_field_values(vec![object(json!({"fieldId": "f1", "value": "v1"}))])
         .is_proactive(true)
         .closed_at(closed)
-        .closed_by_id("closer_1".to_string())
+        .closed_by_id("closer_1")
         .proactive_channels(vec![ProactiveChannel::Email])
         .perform_routing(false)
-        .form_id("form_1".to_string())
-        .comment_content("It smells of smoke".to_string())
-        .comment_content_html("<p>It smells of smoke</p>".to_string())
+        .form_id("form_1")
+        .comment_content("It smells of smoke")
+        .comment_content_html("<p>It smells of smoke</p>")
         .comment_content_json("{\"text\":\"It smells of smoke\"}".to_string())
         .comment_attachment_ids(vec!["attachment_1".to_owned()])
         .comment_metadata(object(json!({"channel": "web"})))
-        .comment_impersonated_user_name("Ada".to_string())
-        .comment_impersonated_user_email("ada@example.com".to_string())
-        .comment_impersonated_user_avatar("https://files.example.com/ada.png".to_string())
-        .de_duplication_key(key(&dedup));
+        .comment_impersonated_user_name("Ada")
+        .comment_impersonated_user_email("ada@example.com")
+        .comment_impersonated_user_avatar("https://files.example.com/ada.png")
+        .de_duplication_key(&dedup);
 
     let response = target
         .client()
@@ -215,7 +211,7 @@ async fn a_repeated_deduplication_key_returns_the_original_and_creates_nothing()
     let dedup = unique("dedup");
     let first = client
         .create_ticket()
-        .body(ticket(&team).de_duplication_key(key(&dedup)))
+        .body(ticket(&team).de_duplication_key(&dedup))
         .send()
         .await
         .expect("created")
@@ -226,7 +222,7 @@ async fn a_repeated_deduplication_key_returns_the_original_and_creates_nothing()
         .body(
             ticket(&team)
                 .title("A different title")
-                .de_duplication_key(key(&dedup)),
+                .de_duplication_key(&dedup),
         )
         .send()
         .await
@@ -255,7 +251,7 @@ async fn a_repeated_deduplication_key_returns_the_original_and_creates_nothing()
     // Another key makes another ticket.
     let other = client
         .create_ticket()
-        .body(ticket(&team).de_duplication_key(key(&unique("dedup"))))
+        .body(ticket(&team).de_duplication_key(unique("dedup")))
         .send()
         .await
         .expect("created")

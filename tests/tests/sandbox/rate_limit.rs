@@ -47,7 +47,7 @@ async fn every_answer_carries_the_rate_limit_headers() {
     let updated = client
         .update_ticket()
         .id(id)
-        .body(UpdateTicketBody::builder().title("t".to_string()))
+        .body(UpdateTicketBody::builder().title("t"))
         .send()
         .await
         .expect("updated");

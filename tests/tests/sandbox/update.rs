@@ -13,9 +13,9 @@ async fn an_update_changes_only_the_fields_present_and_advances_updated_at() {
         .create_ticket()
         .body(
             ticket(&team)
-                .description("Smoke from the second floor".to_string())
-                .priority_name("Medium".to_string())
-                .assigned_agent_email("agent@example.com".to_string()),
+                .description("Smoke from the second floor")
+                .priority_name("Medium")
+                .assigned_agent_email("agent@example.com"),
         )
         .send()
         .await
@@ -29,8 +29,8 @@ async fn an_update_changes_only_the_fields_present_and_advances_updated_at() {
         .id(id.clone())
         .body(
             UpdateTicketBody::builder()
-                .title("Printer on fire (contained)".to_string())
-                .priority_name("High".to_string()),
+                .title("Printer on fire (contained)")
+                .priority_name("High"),
         )
         .send()
         .await
@@ -88,7 +88,7 @@ async fn updating_an_unknown_ticket_is_404() {
         .client()
         .update_ticket()
         .id(unique("MISSING"))
-        .body(UpdateTicketBody::builder().title("x".to_string()))
+        .body(UpdateTicketBody::builder().title("x"))
         .send()
         .await
         .expect_err("no such ticket");
