@@ -1,19 +1,20 @@
 //! One call: its attempts, the waits between them, and the answer's body, read whole
 //! (within the size limit) inside the attempt, so that a body cut short is retried like
-//! any other failure that can heal.
+//! any other failure that can heal. The generated code gets the answer as a
+//! `ResponseValue<Bytes>` and decodes it.
 
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
-use reqwest::{Request, Response, StatusCode, Version};
+use reqwest::{Request, Response, StatusCode};
 use tracing::{Instrument, field};
 
 use crate::Client;
 use crate::error::Error;
 use crate::idempotency;
 use crate::rate_limit::{Admission, Permit};
-use crate::response::{CallFacts, ResponseHead};
+use crate::response::{CallFacts, ResponseHead, ResponseValue};
 use crate::runtime::OperationInfo;
 use crate::transport::{self, Cause, Timeout};
 use crate::{random, retry};
@@ -23,7 +24,6 @@ enum Outcome {
     /// A whole answer.
     Answered {
         status: StatusCode,
-        version: Version,
         headers: HeaderMap,
         body: Bytes,
     },
@@ -49,7 +49,7 @@ impl Client {
         &self,
         mut request: Request,
         info: &OperationInfo,
-    ) -> Result<Response, Error<E>> {
+    ) -> Result<ResponseValue<Bytes>, Error<E>> {
         let settings = &self.inner.settings;
         // A limit past the end of the clock is no limit.
         let deadline = settings
@@ -140,10 +140,12 @@ impl Client {
             return match outcome {
                 Outcome::Answered {
                     status,
-                    version,
                     headers,
                     body,
-                } => Ok(buffered(status, version, headers, body, facts)),
+                } => Ok(ResponseValue::answer(
+                    ResponseHead::new(status, headers, facts),
+                    body,
+                )),
                 Outcome::NoResponse(source) => Err(Error::CommunicationError {
                     timeout: (Cause::of(&source) == Cause::TimedOut).then_some(timeout),
                     source,
@@ -203,11 +205,9 @@ impl Client {
         if response.content_length().is_some_and(|n| n > limit) {
             return Outcome::TooLarge { status, headers };
         }
-        let version = response.version();
         match read_body(&mut response, limit).await {
             Ok(Some(body)) => Outcome::Answered {
                 status,
-                version,
                 headers,
                 body,
             },
@@ -253,21 +253,4 @@ async fn read_body(response: &mut Response, limit: u64) -> Result<Option<Bytes>,
         next = response.chunk().await?;
     }
     Ok(Some(body.freeze()))
-}
-
-/// A response whose body has been read, for the generated code to decode; the call's
-/// facts ride along in its extensions.
-fn buffered(
-    status: StatusCode,
-    version: Version,
-    headers: HeaderMap,
-    body: Bytes,
-    facts: CallFacts,
-) -> Response {
-    let mut response = http::Response::new(body);
-    *response.status_mut() = status;
-    *response.version_mut() = version;
-    *response.headers_mut() = headers;
-    response.extensions_mut().insert(facts);
-    Response::from(response)
 }

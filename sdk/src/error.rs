@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 
 use crate::auth::Redactor;
-use crate::response::{CallFacts, RateLimit, ResponseHead, ResponseValue};
+use crate::response::{RateLimit, ResponseHead, ResponseValue};
 use crate::retry;
 use crate::transport::{Cause, Timeout};
 use crate::types;
@@ -72,8 +72,8 @@ pub enum Error<E = types::ErrorResponse> {
         limit: u64,
     },
     /// A status the spec does not document, such as a redirect, which the SDK never
-    /// follows. Its body has been read (within the size limit).
-    UnexpectedResponse(reqwest::Response),
+    /// follows: its head, and its body as read (within the size limit).
+    UnexpectedResponse(ResponseValue<Bytes>),
 }
 
 /// `.build()?` in the generated code: a request that cannot even be assembled.
@@ -83,41 +83,17 @@ impl<E> From<reqwest::Error> for Error<E> {
     }
 }
 
-/// What every failure with a response can tell: status, headers and the call's facts.
-struct Answer<'a> {
-    status: StatusCode,
-    headers: &'a reqwest::header::HeaderMap,
-    facts: &'a CallFacts,
-}
-
 impl<E> Error<E> {
-    fn answer(&self) -> Option<Answer<'_>> {
-        let head = match self {
-            Error::UnexpectedResponse(r) => {
-                return Some(Answer {
-                    status: r.status(),
-                    headers: r.headers(),
-                    facts: CallFacts::of(r),
-                });
-            }
-            _ => self.head()?,
-        };
-        Some(Answer {
-            status: head.status(),
-            headers: head.headers(),
-            facts: head.facts(),
-        })
-    }
-
     fn redactor(&self) -> &Redactor {
-        self.answer().map_or(&Redactor::NONE, |a| &a.facts.redactor)
+        self.head().map_or(&Redactor::NONE, ResponseHead::redactor)
     }
 
-    /// The status, headers and attempt count of the response, when there was one whose
-    /// body was read and is described by the error.
+    /// The status, headers and attempt count of the response, for every failure that
+    /// got one.
     pub fn head(&self) -> Option<&ResponseHead> {
         match self {
             Error::ErrorResponse(rv) => Some(rv.head()),
+            Error::UnexpectedResponse(rv) => Some(rv.head()),
             Error::InvalidResponsePayload { head, .. }
             | Error::ResponseBodyError { head, .. }
             | Error::ResponseTooLarge { head, .. } => Some(head),
@@ -127,7 +103,7 @@ impl<E> Error<E> {
 
     /// The HTTP status, for every failure that got a response.
     pub fn status(&self) -> Option<StatusCode> {
-        self.answer().map(|a| a.status)
+        self.head().map(ResponseHead::status)
     }
 
     /// How many requests were sent: 0 when the request was refused before sending.
@@ -135,7 +111,7 @@ impl<E> Error<E> {
         match self {
             Error::InvalidRequest(_) => 0,
             Error::CommunicationError { attempts, .. } => *attempts,
-            _ => self.answer().map_or(1, |a| a.facts.attempts),
+            _ => self.head().map_or(1, ResponseHead::attempts),
         }
     }
 
@@ -145,27 +121,25 @@ impl<E> Error<E> {
     pub fn dedup_key(&self) -> Option<&str> {
         match self {
             Error::CommunicationError { dedup_key, .. } => dedup_key.as_deref(),
-            _ => self.answer()?.facts.dedup_key.as_deref(),
+            _ => self.head()?.dedup_key(),
         }
     }
 
     /// The server's request id, when the response carried one (and it does not repeat
     /// the API key).
     pub fn request_id(&self) -> Option<&str> {
-        let answer = self.answer()?;
-        crate::response::request_id(answer.headers, &answer.facts.redactor)
+        self.head()?.request_id()
     }
 
     /// The rate-limit window the last response reported.
     pub fn rate_limit(&self) -> Option<RateLimit> {
-        RateLimit::from_headers(self.answer()?.headers)
+        self.head()?.rate_limit()
     }
 
     /// How long the server asked to wait before trying again. When retries stopped
     /// because this wait was too long, this is that wait.
     pub fn retry_after(&self) -> Option<Duration> {
-        let answer = self.answer()?;
-        retry::server_wait(answer.status, answer.headers, std::time::SystemTime::now())
+        self.head()?.retry_after()
     }
 
     /// Whether the failure is of a kind that may heal: no response (a refused or reset
@@ -208,8 +182,8 @@ impl<E> Error<E> {
         match self {
             Error::CommunicationError { attempts, .. } => *attempts > 1,
             _ => self
-                .answer()
-                .is_some_and(|a| a.facts.earlier_attempt_uncertain),
+                .head()
+                .is_some_and(|h| h.facts().earlier_attempt_uncertain),
         }
     }
 
@@ -398,9 +372,11 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
             Error::ResponseTooLarge { head, limit } => {
                 format!("ResponseTooLarge {{ head: {head:?}, limit: {limit} }}")
             }
-            Error::UnexpectedResponse(r) => {
-                format!("UnexpectedResponse {{ head: {:?} }}", ResponseHead::of(r))
-            }
+            Error::UnexpectedResponse(r) => format!(
+                "UnexpectedResponse {{ head: {:?}, body: {:?} }}",
+                r.head(),
+                body(r)
+            ),
         };
         f.write_str(&self.redactor().text(&shown))
     }

@@ -6,24 +6,30 @@
 
 use std::time::Instant;
 
+use bytes::Bytes;
+use reqwest::Request;
 use reqwest::header::{HeaderValue, USER_AGENT};
-use reqwest::{Request, Response};
 use tracing::{Instrument, field};
 
 use crate::Client;
 use crate::auth::API_KEY_HEADER;
 use crate::error::Error;
+use crate::response::ResponseValue;
 use crate::runtime::OperationInfo;
 
 pub(crate) trait ClientHooks<Inner> {
     /// Adds the credentials and the user agent.
     async fn pre<E>(&self, request: &mut Request, info: &OperationInfo) -> Result<(), Error<E>>;
     /// Sends the request, retrying what is safe to retry, and reads the answer's body.
-    async fn exec<E>(&self, request: Request, info: &OperationInfo) -> Result<Response, Error<E>>;
+    async fn exec<E>(
+        &self,
+        request: Request,
+        info: &OperationInfo,
+    ) -> Result<ResponseValue<Bytes>, Error<E>>;
     /// Runs after `exec`; nothing to do, the generated code calls it.
     async fn post<E>(
         &self,
-        result: &Result<Response, Error<E>>,
+        result: &Result<ResponseValue<Bytes>, Error<E>>,
         info: &OperationInfo,
     ) -> Result<(), Error<E>>;
 }
@@ -38,7 +44,11 @@ impl ClientHooks<crate::runtime::Runtime> for Client {
         Ok(())
     }
 
-    async fn exec<E>(&self, request: Request, info: &OperationInfo) -> Result<Response, Error<E>> {
+    async fn exec<E>(
+        &self,
+        request: Request,
+        info: &OperationInfo,
+    ) -> Result<ResponseValue<Bytes>, Error<E>> {
         let span = tracing::info_span!(
             "thena.call",
             operation = info.operation_id,
@@ -50,13 +60,9 @@ impl ClientHooks<crate::runtime::Runtime> for Client {
         );
         let started = Instant::now();
         let result = self.call(request, info).instrument(span.clone()).await;
-        let status = match &result {
-            Ok(response) => Some(response.status().as_u16()),
-            Err(e) => e.status().map(|s| s.as_u16()),
-        };
-        let attempts = match &result {
-            Ok(response) => crate::response::CallFacts::of(response).attempts,
-            Err(e) => e.attempts(),
+        let (status, attempts) = match &result {
+            Ok(answer) => (Some(answer.status().as_u16()), answer.head().attempts()),
+            Err(e) => (e.status().map(|s| s.as_u16()), e.attempts()),
         };
         span.record("status", status);
         span.record("attempts", attempts);
@@ -66,7 +72,7 @@ impl ClientHooks<crate::runtime::Runtime> for Client {
 
     async fn post<E>(
         &self,
-        _: &Result<Response, Error<E>>,
+        _: &Result<ResponseValue<Bytes>, Error<E>>,
         _: &OperationInfo,
     ) -> Result<(), Error<E>> {
         Ok(())

@@ -17,8 +17,8 @@ use crate::retry;
 /// Headers that carry a request id, in the order they are looked for.
 const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "x-amzn-requestid", "request-id"];
 
-/// What the hooks know of a call beyond its last response: stored in that response's
-/// extensions, read back by [`ResponseHead`] and every error.
+/// What the hooks know of a call beyond its last response, carried by its
+/// [`ResponseHead`] to every result and error.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CallFacts {
     /// Requests sent for the call (1 plus the retries); 0 before the first is sent.
@@ -30,20 +30,6 @@ pub(crate) struct CallFacts {
     pub(crate) earlier_attempt_uncertain: bool,
     /// Cuts the API key out of whatever the server sends back.
     pub(crate) redactor: Redactor,
-}
-
-impl CallFacts {
-    /// The facts stored on `response`: those of a call that knows nothing more when the
-    /// response did not come through the hooks.
-    pub(crate) fn of(response: &reqwest::Response) -> &CallFacts {
-        static NONE: CallFacts = CallFacts {
-            attempts: 1,
-            dedup_key: None,
-            earlier_attempt_uncertain: false,
-            redactor: Redactor::NONE,
-        };
-        response.extensions().get::<CallFacts>().unwrap_or(&NONE)
-    }
 }
 
 /// The request id among `headers`, unless it repeats the API key.
@@ -66,14 +52,6 @@ pub struct ResponseHead {
 }
 
 impl ResponseHead {
-    pub(crate) fn of(response: &reqwest::Response) -> Self {
-        Self::new(
-            response.status(),
-            response.headers().clone(),
-            CallFacts::of(response).clone(),
-        )
-    }
-
     pub(crate) fn new(status: StatusCode, headers: HeaderMap, facts: CallFacts) -> Self {
         Self {
             status,
@@ -206,22 +184,28 @@ pub struct ResponseValue<T> {
     head: ResponseHead,
 }
 
+impl ResponseValue<Bytes> {
+    /// An answer as the hooks read it: the head and the whole body.
+    pub(crate) fn answer(head: ResponseHead, body: Bytes) -> Self {
+        Self { inner: body, head }
+    }
+}
+
 impl<T: DeserializeOwned> ResponseValue<T> {
-    /// Reads and decodes a response body (the hooks have already read it, within the
-    /// size limit). A body that does not decode becomes an error that still carries the
-    /// status, the headers and the bytes. An error answer is decoded with the API key
-    /// cut out, so that the decoded message cannot carry it.
+    /// Decodes an answer's body (the hooks have read it, within the size limit). A body
+    /// that does not decode becomes an error that still carries the status, the headers
+    /// and the bytes. An error answer is decoded with the API key cut out, so that the
+    /// decoded message cannot carry it.
     #[doc(hidden)]
-    pub async fn from_response<E>(response: reqwest::Response) -> Result<Self, Error<E>> {
-        let mut head = ResponseHead::of(&response);
-        let raw = match response.bytes().await {
-            Ok(body) => body,
-            Err(source) => return Err(Error::ResponseBodyError { head, source }),
-        };
+    pub async fn from_response<E>(answer: ResponseValue<Bytes>) -> Result<Self, Error<E>> {
+        let ResponseValue { inner: raw, mut head } = answer;
         let body = if head.status.is_success() {
             raw
         } else {
-            let shown = Bytes::from(head.redactor().bytes(&raw).into_owned());
+            let shown = match head.redactor().bytes(&raw) {
+                std::borrow::Cow::Borrowed(_) => raw.clone(),
+                std::borrow::Cow::Owned(redacted) => Bytes::from(redacted),
+            };
             head.raw_error_body = Some(raw);
             shown
         };
