@@ -1,29 +1,22 @@
 //! The SDK against the same requests written by hand with reqwest + serde_json, both
 //! against one sandbox on loopback; and the sandbox's own throughput.
 //!
-//! `cargo xtask bench` runs this and prints the comparison. Like with like:
-//! - the raw side sends the same bytes: the same headers (`x-api-key`, `user-agent`,
-//!   `accept`, `api-version`, `content-type`, set once on its client, as a careful
-//!   hand-writer would), the same JSON body, and for creates a fresh `deDuplicationKey`
-//!   (a v4 UUID) per request, as the SDK adds one to every create;
-//! - it has the SDK's default limits: a 10 s connect and a 60 s request timeout;
-//! - it decodes into the SDK's generated `types::TicketResponse`: a hand-written struct
-//!   with the same fields and serde derives would compile to the same code, so the
-//!   difference measured is the SDK's per-request runtime (builders, hooks, retries,
-//!   rate-limit tracking, tracing spans, error mapping), not its types.
+//! `cargo xtask bench client` runs this and prints the comparison; `common` says how
+//! the two sides are made alike.
 //!
 //! Each measured function gets a fresh sandbox, so that tickets created by one do not
 //! grow the store the next one works against. Updates all hit one ticket. Sequential
 //! calls run client and sandbox on one thread (a call's time is then the work both ends
 //! do); concurrent ones run them on two multi-threaded runtimes sharing the cores.
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::{Raw, sdk_create, sdk_update};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
-use serde::Serialize;
 use thena_sandbox::{RateLimit, Sandbox};
 use thena_sdk::{Client, types};
 use tokio::runtime::Runtime;
@@ -33,12 +26,6 @@ use tokio::task::JoinSet;
 const IN_FLIGHT: usize = 64;
 /// Requests each of the 64 clients sends, one after the other, per sandbox iteration.
 const PER_CLIENT: usize = 16;
-
-const TITLE: &str = "Invoices PDF export times out";
-const REQUESTOR: &str = "j.alvarez@northwind.example";
-const TEAM: &str = "team_12345";
-const DESCRIPTION: &str = "Exporting an invoice with more than 500 line items as PDF \
-                           spins for 30 seconds, then fails. Smaller invoices export.";
 
 /// A multi-threaded runtime with `workers` threads named `name`.
 fn runtime(name: &str, workers: usize) -> Runtime {
@@ -79,137 +66,6 @@ fn sdk_client(sandbox: &Sandbox) -> Client {
         .expect("valid settings")
 }
 
-async fn sdk_create(client: &Client) -> types::TicketResponse {
-    let body = types::CreateTicketBody::builder()
-        .title(TITLE)
-        .requestor_email(REQUESTOR)
-        .team_id(TEAM)
-        .description(DESCRIPTION.to_owned())
-        .priority_name("High".to_owned());
-    client
-        .create_ticket()
-        .body(body)
-        .send()
-        .await
-        .expect("the sandbox creates the ticket")
-        .into_inner()
-}
-
-async fn sdk_update(client: &Client, id: &str) -> types::TicketResponse {
-    let body = types::UpdateTicketBody::builder()
-        .priority_name("Urgent".to_owned())
-        .status_name("In progress".to_owned());
-    client
-        .update_ticket()
-        .id(id)
-        .body(body)
-        .send()
-        .await
-        .expect("the sandbox updates the ticket")
-        .into_inner()
-}
-
-/// The hand-written client: reqwest and serde_json, nothing else.
-#[derive(Clone)]
-struct Raw {
-    http: reqwest::Client,
-    base: Arc<str>,
-}
-
-/// The create body, in the order the SDK writes it (it appends the key last).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RawCreate<'a> {
-    description: &'a str,
-    is_proactive: bool,
-    priority_name: &'a str,
-    requestor_email: &'a str,
-    team_id: &'a str,
-    title: &'a str,
-    de_duplication_key: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RawUpdate<'a> {
-    priority_name: &'a str,
-    status_name: &'a str,
-}
-
-impl Raw {
-    fn new(sandbox: &Sandbox) -> Self {
-        // reqwest is built with rustls but no crypto provider; it wants one even for http.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let header = |value: &str| HeaderValue::from_str(value).expect("a valid header");
-        let mut api_key = header(sandbox.api_key());
-        api_key.set_sensitive(true);
-        let headers = HeaderMap::from_iter([
-            (HeaderName::from_static("x-api-key"), api_key),
-            (USER_AGENT, header("raw-reqwest/0.1.0")),
-            (ACCEPT, header("application/json")),
-            (HeaderName::from_static("api-version"), header("1.0.0")),
-        ]);
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("a reqwest client");
-        Self {
-            http,
-            base: sandbox.url().into(),
-        }
-    }
-
-    async fn create(&self) -> types::TicketResponse {
-        let body = RawCreate {
-            description: DESCRIPTION,
-            is_proactive: false,
-            priority_name: "High",
-            requestor_email: REQUESTOR,
-            team_id: TEAM,
-            title: TITLE,
-            de_duplication_key: uuid_v4(),
-        };
-        let url = format!("{}/v1/tickets", self.base);
-        decode(self.http.post(url).json(&body).send().await).await
-    }
-
-    async fn update(&self, id: &str) -> types::TicketResponse {
-        let body = RawUpdate {
-            priority_name: "Urgent",
-            status_name: "In progress",
-        };
-        let url = format!("{}/v1/tickets/{id}", self.base);
-        decode(self.http.patch(url).json(&body).send().await).await
-    }
-}
-
-async fn decode(sent: reqwest::Result<reqwest::Response>) -> types::TicketResponse {
-    let response = sent
-        .and_then(reqwest::Response::error_for_status)
-        .expect("the sandbox answers with success");
-    let bytes = response.bytes().await.expect("the body arrives");
-    serde_json::from_slice(&bytes).expect("a ticket response")
-}
-
-/// A random (version 4) UUID, as a hand-writer would make a `deDuplicationKey`.
-fn uuid_v4() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::getrandom(&mut bytes).expect("OS randomness");
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let n = u128::from_be_bytes(bytes);
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        n >> 96,
-        (n >> 80) & 0xffff,
-        (n >> 64) & 0xffff,
-        (n >> 48) & 0xffff,
-        n & 0xffff_ffff_ffff
-    )
-}
-
 /// A ticket for the update benchmarks to change, and its id.
 fn ticket_to_update(clients: &Runtime, sandbox: &Sandbox) -> String {
     let created = clients.block_on(sdk_create(&sdk_client(sandbox)));
@@ -231,7 +87,7 @@ fn sequential(c: &mut Criterion) {
     }
     {
         let sandbox = sandbox(&runtime);
-        let raw = Raw::new(&sandbox);
+        let raw = Raw::new(sandbox.url(), sandbox.api_key());
         group.bench_function("raw", |b| {
             b.to_async(&runtime)
                 .iter(|| async { black_box(raw.create().await) });
@@ -252,7 +108,7 @@ fn sequential(c: &mut Criterion) {
     {
         let sandbox = sandbox(&runtime);
         let id = ticket_to_update(&runtime, &sandbox);
-        let raw = Raw::new(&sandbox);
+        let raw = Raw::new(sandbox.url(), sandbox.api_key());
         group.bench_function("raw", |b| {
             b.to_async(&runtime)
                 .iter(|| async { black_box(raw.update(&id).await) });
@@ -284,7 +140,7 @@ fn in_flight(c: &mut Criterion) {
     }
     {
         let sandbox = sandbox(&server);
-        let raw = Raw::new(&sandbox);
+        let raw = Raw::new(sandbox.url(), sandbox.api_key());
         group.bench_function("raw", |b| {
             b.to_async(&clients).iter(|| {
                 batch(|| {
@@ -314,7 +170,7 @@ fn in_flight(c: &mut Criterion) {
     {
         let sandbox = sandbox(&server);
         let id: Arc<str> = ticket_to_update(&clients, &sandbox).into();
-        let raw = Raw::new(&sandbox);
+        let raw = Raw::new(sandbox.url(), sandbox.api_key());
         group.bench_function("raw", |b| {
             b.to_async(&clients).iter(|| {
                 batch(|| {
@@ -344,7 +200,9 @@ fn sandbox_throughput(c: &mut Criterion) {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let (server, clients) = (runtime("sandbox", cores), runtime("clients", cores));
     let sandbox = sandbox(&server);
-    let raws: Vec<Raw> = (0..IN_FLIGHT).map(|_| Raw::new(&sandbox)).collect();
+    let raws: Vec<Raw> = (0..IN_FLIGHT)
+        .map(|_| Raw::new(sandbox.url(), sandbox.api_key()))
+        .collect();
 
     let mut group = c.benchmark_group("sandbox");
     group.throughput(Throughput::Elements((IN_FLIGHT * PER_CLIENT) as u64));

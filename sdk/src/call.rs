@@ -194,11 +194,13 @@ impl Client {
         };
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
-        span.record("status", status.as_u16());
-        span.record(
-            "request_id",
-            crate::response::request_id(&headers, &self.inner.redactor),
-        );
+        if !span.is_disabled() {
+            span.record("status", status.as_u16());
+            span.record(
+                "request_id",
+                crate::response::request_id(&headers, &self.inner.redactor),
+            );
+        }
         permit.observe(status, &headers, SystemTime::now());
 
         let limit = self.inner.settings.max_response_bytes;

@@ -89,7 +89,9 @@ fn insert_dedup_key(body: &[u8], key: &str) -> Option<Vec<u8>> {
     if !empty {
         out.push(b',');
     }
-    out.extend_from_slice(format!(r#""{DEDUP_KEY}":"{key}""#).as_bytes());
+    for part in ["\"", DEDUP_KEY, "\":\"", key, "\""] {
+        out.extend_from_slice(part.as_bytes());
+    }
     out.extend_from_slice(&body[close..]);
     Some(out)
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 use serde::de::DeserializeOwned;
 
 use crate::auth::Redactor;
@@ -15,7 +15,14 @@ use crate::error::Error;
 use crate::retry;
 
 /// Headers that carry a request id, in the order they are looked for.
-const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "x-amzn-requestid", "request-id"];
+const REQUEST_ID_HEADERS: [HeaderName; 3] = [
+    HeaderName::from_static("x-request-id"),
+    HeaderName::from_static("x-amzn-requestid"),
+    HeaderName::from_static("request-id"),
+];
+const RATE_LIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+const RATE_LIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+const RATE_LIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
 /// What the hooks know of a call beyond its last response, carried by its
 /// [`ResponseHead`] to every result and error.
@@ -36,7 +43,7 @@ pub(crate) struct CallFacts {
 pub(crate) fn request_id<'a>(headers: &'a HeaderMap, redactor: &Redactor) -> Option<&'a str> {
     REQUEST_ID_HEADERS
         .iter()
-        .find_map(|h| headers.get(*h)?.to_str().ok())
+        .find_map(|h| headers.get(h)?.to_str().ok())
         .filter(|id| !redactor.finds(id.as_bytes()))
 }
 
@@ -160,12 +167,12 @@ pub struct RateLimit {
 impl RateLimit {
     /// The window, when at least one of the three headers is present and readable.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
-        let reset = number("x-ratelimit-reset")
+        let number = |name| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+        let reset = number(RATE_LIMIT_RESET)
             .and_then(|secs| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs)));
         let window = Self {
-            limit: number("x-ratelimit-limit"),
-            remaining: number("x-ratelimit-remaining"),
+            limit: number(RATE_LIMIT_LIMIT),
+            remaining: number(RATE_LIMIT_REMAINING),
             reset,
         };
         (window != Self::NONE).then_some(window)
@@ -198,7 +205,10 @@ impl<T: DeserializeOwned> ResponseValue<T> {
     /// decoded message cannot carry it.
     #[doc(hidden)]
     pub async fn from_response<E>(answer: ResponseValue<Bytes>) -> Result<Self, Error<E>> {
-        let ResponseValue { inner: raw, mut head } = answer;
+        let ResponseValue {
+            inner: raw,
+            mut head,
+        } = answer;
         let body = if head.status.is_success() {
             raw
         } else {

@@ -26,8 +26,11 @@ commands:
                        breaking or not; exits 1 if any breaks (unless
                        --allow-breaking), 2 if the comparison cannot be made
   test                 every check a submission must pass (what CI runs)
-  bench [--quick]      the SDK against hand-written reqwest on the sandbox, decode and
-                       sandbox throughput: criterion benchmarks, then one table; --quick
+  bench [--quick] [client|process|build]...
+                       what the SDK costs, each figure against its target: the SDK
+                       against hand-written reqwest in one process (criterion) and with
+                       the sandbox in its own process, and a clean build against the
+                       SDK's unavoidable dependencies; all three unless named; --quick
                        for a short run";
 
 fn main() -> ExitCode {

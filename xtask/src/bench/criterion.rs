@@ -1,5 +1,5 @@
-//! `cargo xtask bench [--quick]`: the SDK's cost against the same requests written by
-//! hand, decode throughput and the sandbox's throughput, in one run and one table.
+//! In-process benchmarks: the SDK's cost against the same requests written by hand,
+//! decode throughput and the sandbox's throughput, in one table.
 //!
 //! The measuring is criterion's (sdk/benches); this reads its results back from
 //! `<target>/criterion/<group>/<function>/new/` and compares the pairs. Missed targets
@@ -10,6 +10,8 @@ use std::process::Command;
 use std::time::SystemTime;
 
 use serde_json::Value;
+
+use super::{duration, requests, verdict};
 
 /// criterion's arguments for a short run: about three seconds a benchmark, fewer
 /// bootstrap resamples. `--quick` proper stops after two samples, too few to compare.
@@ -27,13 +29,8 @@ const SEQUENTIAL_MAX: f64 = 1.05;
 /// With 64 requests in flight, the SDK must reach this share of the hand-written throughput.
 const IN_FLIGHT_MIN: f64 = 0.95;
 
-pub fn run(args: &[&str]) -> Result<(), String> {
-    let quick = match args {
-        [] => false,
-        ["--quick"] => true,
-        _ => return Err(format!("bench takes only --quick, not {args:?}")),
-    };
-    let home = target_dir().join("criterion");
+pub fn run(quick: bool) -> Result<(), String> {
+    let home = super::target_dir().join("criterion");
     let started = SystemTime::now();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
@@ -60,14 +57,6 @@ pub fn run(args: &[&str]) -> Result<(), String> {
     }
     let results = Results { home, started };
     print_report(&results)
-}
-
-/// Where cargo builds, and so where criterion writes.
-fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => crate::root().join(dir),
-        None => crate::root_path("target"),
-    }
 }
 
 /// criterion's results of this run.
@@ -120,8 +109,9 @@ fn read_json(path: &Path) -> Result<Value, String> {
 }
 
 fn print_report(results: &Results) -> Result<(), String> {
-    println!("\nthena-sdk against the same requests by hand (reqwest + serde_json), one sandbox");
-    println!("on loopback; medians. {}", machine());
+    println!("\nthena-sdk against the same requests by hand (reqwest + serde_json), in one");
+    println!("process with the sandbox on loopback (criterion; sequential calls on one thread);");
+    println!("medians. {}", super::machine());
     println!(
         "\n{:<28} {:>26} {:>26} {:>8}  target",
         "operation", "sdk", "raw", "sdk/raw"
@@ -184,49 +174,4 @@ fn print_report(results: &Results) -> Result<(), String> {
     let create_ratio = create_ratio.ok_or("no sequential create measured")?;
     println!("\nratio sdk/raw: {create_ratio:.3}");
     Ok(())
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "MISSED" }
-}
-
-fn duration(ns: f64) -> String {
-    match ns {
-        ns if ns < 1e3 => format!("{ns:.0} ns"),
-        ns if ns < 1e6 => format!("{:.1} µs", ns / 1e3),
-        ns => format!("{:.2} ms", ns / 1e6),
-    }
-}
-
-fn requests(per_second: f64) -> String {
-    let whole = per_second.round() as u64;
-    let digits = whole.to_string();
-    let mut grouped = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    format!("{grouped} req/s")
-}
-
-/// Cores, CPU model and compiler: what the figures depend on.
-fn machine() -> String {
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            let line = info.lines().find(|l| l.starts_with("model name"))?;
-            Some(line.split_once(':')?.1.trim().to_owned())
-        })
-        .unwrap_or_else(|| "CPU unknown".into());
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let version = Command::new(rustc)
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8(out.stdout).ok())
-        .map_or_else(|| "rustc unknown".into(), |v| v.trim().to_owned());
-    format!("Machine: {cores} cores, {cpu}, {version}.")
 }

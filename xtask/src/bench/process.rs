@@ -1,0 +1,96 @@
+//! The SDK's overhead as users meet it: the `thena-sandbox` binary in a process of its
+//! own, the client (sdk/benches/overhead.rs, release) on tokio's default multi-thread
+//! runtime, the SDK and hand-written reqwest in interleaved rounds.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+use super::{cargo, duration, median, verdict};
+
+/// A sequential call through the SDK may take this much longer than by hand.
+const PROCESS_MAX: f64 = 1.05;
+/// The key the sandbox is started with.
+const KEY: &str = "bench-api-key";
+
+/// Stops the sandbox whatever happens to the benchmark.
+struct Sandbox(Child);
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn run(quick: bool) -> Result<(), String> {
+    let built = cargo()
+        .args(["build", "--release", "--quiet", "-p", "thena-sandbox"])
+        .current_dir(crate::root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !built.success() {
+        return Err("building thena-sandbox failed".into());
+    }
+    let binary = super::target_dir().join("release").join("thena-sandbox");
+    let mut child = Command::new(&binary)
+        // No throttling: the limit is out of reach.
+        .args(["--rate-limit", "4294967295/1h", "--api-key", KEY])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", binary.display()))?;
+    let stdout = child.stdout.take().ok_or("the sandbox has no stdout")?;
+    let sandbox = Sandbox(child);
+    let mut url = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut url)
+        .map_err(|e| format!("reading the sandbox's URL: {e}"))?;
+
+    let (rounds, calls) = if quick { ("10", "100") } else { ("30", "300") };
+    let output = cargo()
+        .args(["bench", "--quiet", "-p", "thena-sdk", "--bench", "overhead"])
+        .current_dir(crate::root())
+        .env("THENA_BENCH_URL", url.trim())
+        .env("THENA_BENCH_KEY", KEY)
+        .env("THENA_BENCH_ROUNDS", rounds)
+        .env("THENA_BENCH_CALLS", calls)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    drop(sandbox);
+    if !output.status.success() {
+        return Err(format!("the overhead benchmark failed ({})", output.status));
+    }
+    let lines = String::from_utf8_lossy(&output.stdout);
+    println!(
+        "\nthena-sdk against the same requests by hand, the thena-sandbox binary in a process \
+         of its own, the client on tokio's default multi-thread runtime; {rounds} interleaved \
+         rounds of {calls} sequential calls per side. {}",
+        super::machine()
+    );
+    for op in ["create", "update"] {
+        let (mut ratios, mut sdk, mut raw) = (Vec::new(), Vec::new(), Vec::new());
+        for line in lines.lines().filter(|l| l.starts_with('{')) {
+            let round: Value = serde_json::from_str(line).map_err(|e| format!("{line:?}: {e}"))?;
+            if round["op"] != op {
+                continue;
+            }
+            let field = |name: &str| round[name].as_f64().ok_or(format!("{line:?}: no {name}"));
+            let (sdk_ns, raw_ns, calls) = (field("sdk_ns")?, field("raw_ns")?, field("calls")?);
+            ratios.push(sdk_ns / raw_ns);
+            sdk.push(sdk_ns / calls);
+            raw.push(raw_ns / calls);
+        }
+        let ratio = median(&mut ratios);
+        println!(
+            "{op}_ticket, separate process: sdk {} raw {} per call (medians); median of \
+             per-round ratios {ratio:.3}, target ≤ {PROCESS_MAX}: {}",
+            duration(median(&mut sdk)),
+            duration(median(&mut raw)),
+            verdict(ratio <= PROCESS_MAX)
+        );
+    }
+    Ok(())
+}
