@@ -16,6 +16,8 @@ pub(crate) fn apply(file: &mut syn::File) {
     default_flattened_maps(file);
     check_path_parameters(file);
     crate::setters::apply(file);
+    optional_json_schema(file);
+    drop_unused_imports(file);
 }
 
 /// Points the generated code's runtime imports (`Error`, `ResponseValue`, `ClientHooks`
@@ -149,6 +151,84 @@ fn check_path_parameters(file: &mut syn::File) {
     Rewrite.visit_file_mut(file);
 }
 
+/// Moves every `schemars::JsonSchema` derive behind the SDK's `schemars` feature: the
+/// sandbox and the snapshot tests need the schemas, SDK users rarely do, and the derive
+/// (a proc macro and its crate) is a tenth of the SDK's build.
+fn optional_json_schema(file: &mut syn::File) {
+    struct Gate;
+    impl VisitMut for Gate {
+        fn visit_attributes_mut(&mut self, attrs: &mut Vec<syn::Attribute>) {
+            let mut gated = false;
+            for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
+                let Ok(paths) =
+                    attr.parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+                else {
+                    continue;
+                };
+                let is_schema =
+                    |p: &syn::Path| p.to_token_stream().to_string() == "schemars :: JsonSchema";
+                if !paths.iter().any(is_schema) {
+                    continue;
+                }
+                let kept: Punctuated<syn::Path, syn::Token![,]> =
+                    paths.into_iter().filter(|p| !is_schema(p)).collect();
+                *attr = syn::parse_quote!(#[derive(#kept)]);
+                gated = true;
+            }
+            if gated {
+                attrs.push(syn::parse_quote!(
+                    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+                ));
+            }
+        }
+    }
+    Gate.visit_file_mut(file);
+}
+
+/// Drops the names a `use` brings in that nothing else in the file mentions (progenitor
+/// imports `ByteStream` and `RequestBuilderExt` whether or not the spec needs them), so
+/// that the SDK's runtime defines only what the generated code uses.
+fn drop_unused_imports(file: &mut syn::File) {
+    struct Mentions(HashSet<String>);
+    impl VisitMut for Mentions {
+        fn visit_item_use_mut(&mut self, _: &mut syn::ItemUse) {}
+        fn visit_ident_mut(&mut self, ident: &mut proc_macro2::Ident) {
+            self.0.insert(ident.to_string());
+        }
+        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+            syn::visit_mut::visit_macro_mut(self, mac);
+            collect(&mac.tokens, &mut self.0);
+        }
+    }
+    fn collect(tokens: &proc_macro2::TokenStream, into: &mut HashSet<String>) {
+        for tree in tokens.clone() {
+            match tree {
+                proc_macro2::TokenTree::Ident(ident) => {
+                    into.insert(ident.to_string());
+                }
+                proc_macro2::TokenTree::Group(group) => collect(&group.stream(), into),
+                _ => {}
+            }
+        }
+    }
+    struct Prune<'a>(&'a HashSet<String>);
+    impl VisitMut for Prune<'_> {
+        fn visit_use_group_mut(&mut self, group: &mut syn::UseGroup) {
+            let kept: Punctuated<syn::UseTree, syn::Token![,]> = std::mem::take(&mut group.items)
+                .into_iter()
+                .filter(|tree| match tree {
+                    syn::UseTree::Name(name) => self.0.contains(&name.ident.to_string()),
+                    _ => true,
+                })
+                .collect();
+            group.items = kept;
+        }
+    }
+    let mut mentions = Mentions(HashSet::new());
+    mentions.visit_file_mut(file);
+    Prune(&mentions.0).visit_file_mut(file);
+}
+
 #[cfg(test)]
 mod tests {
     const SPEC: &str = include_str!("../../spec/thena.yaml");
@@ -217,5 +297,19 @@ mod tests {
             !code.contains("encode_path"),
             "a path parameter is still encoded unchecked"
         );
+    }
+
+    #[test]
+    fn json_schemas_are_behind_the_schemars_feature() {
+        let code = generated();
+        assert!(
+            code.contains("#[cfg_attr(feature = \"schemars\", derive(schemars::JsonSchema))]"),
+            "no gated derive"
+        );
+        let ungated = code
+            .lines()
+            .filter(|l| l.contains("schemars::JsonSchema") && !l.contains("cfg_attr"))
+            .count();
+        assert_eq!(ungated, 0, "a JsonSchema derive is not behind the feature");
     }
 }

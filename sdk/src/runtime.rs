@@ -1,15 +1,16 @@
 //! What `generated.rs` runs on. codegen points the generated code's imports here instead
 //! of at `progenitor_client`: the SDK's own [`Error`], [`ResponseValue`] and hooks keep
 //! every fact about a call (status, server message, request id, attempts), which
-//! progenitor's types have no room for.
+//! progenitor's types have no room for. The few other items the generated code names
+//! are defined here too, so that the SDK does not depend on progenitor-client (and the
+//! reqwest features it turns on: streams, query strings) at all; codegen drops the
+//! imports the generated code does not use.
 
 use std::sync::Arc;
 
 pub use crate::error::Error;
 pub(crate) use crate::hooks::ClientHooks;
 pub use crate::response::ResponseValue;
-pub use progenitor_client::{ByteStream, ClientInfo};
-pub(crate) use progenitor_client::{OperationInfo, RequestBuilderExt};
 
 use crate::auth::{ApiKey, Redactor};
 use crate::config::Settings;
@@ -36,6 +37,38 @@ impl Runtime {
     }
 }
 
+/// What the generated code reads off a [`Client`](crate::Client).
+pub trait ClientInfo<Inner> {
+    /// The version of the API the client was generated from (`info.version` of the spec).
+    fn api_version() -> &'static str;
+    /// The base URL requests go to, without a trailing slash.
+    fn baseurl(&self) -> &str;
+    /// The HTTP client requests go through.
+    fn client(&self) -> &reqwest::Client;
+    /// The hand-written state the client carries.
+    fn inner(&self) -> &Inner;
+}
+
+/// The operation a request is for, as progenitor names it (`create_ticket`).
+pub(crate) struct OperationInfo {
+    pub(crate) operation_id: &'static str,
+}
+
+/// The characters percent-encoded in a path segment: those the URL standard's path
+/// percent-encode set names, and `/` and `%`, which would change the path.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%');
+
 /// A path parameter, percent-encoded as one segment. codegen routes every path parameter
 /// through here: an empty value, `.` or `..` would be resolved by the URL parser into
 /// another path (`PATCH /v1/tickets/..` is `PATCH /v1/`), so they are refused before
@@ -47,7 +80,7 @@ pub(crate) fn path_segment(name: &str, value: &str) -> Result<String, String> {
              (got {value:?})"
         ));
     }
-    Ok(progenitor_client::encode_path(value))
+    Ok(percent_encoding::utf8_percent_encode(value, PATH_SEGMENT).to_string())
 }
 
 #[cfg(test)]
@@ -64,6 +97,7 @@ mod tests {
             ("abc", "abc"),
             ("...", "..."),
             ("a/..", "a%2F.."),
+            ("a b?c#d", "a%20b%3Fc%23d"),
             ("%2e%2e", "%252e%252e"),
             (".hidden", ".hidden"),
         ] {
