@@ -1,44 +1,6 @@
-//! A local Thena-compatible server: the ticket API of the Thena platform, in memory, on
-//! the loopback interface. Use it to try the SDK, and to test your own integration
-//! without the real platform.
+#![doc = include_str!("../README.md")]
 //!
-//! ```no_run
-//! use thena_sandbox::{Fault, Route, Sandbox};
-//! use thena_sdk::{Client, types};
-//!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let sandbox = Sandbox::start().await?;
-//! // The code under test talks to the sandbox instead of the platform.
-//! let client = Client::builder()
-//!     .base_url(sandbox.url())
-//!     .api_key(sandbox.api_key())
-//!     .build()?;
-//! let body = types::CreateTicketBody::builder()
-//!     .title("Printer on fire")
-//!     .requestor_email("user@example.com")
-//!     .team_id("team_12345");
-//! client.create_ticket().body(body).send().await?;
-//! assert_eq!(sandbox.tickets().len(), 1);
-//!
-//! // Script trouble: the next two creates get a 503, as from an overloaded server.
-//! sandbox.inject(Fault::status(503).times(2).on(Route::CreateTicket));
-//! # Ok(())
-//! # }
-//! ```
-//!
-//! The sandbox answers like the documented platform: it validates bodies against the
-//! spec and names every invalid field, fills `id`, `ticketId`, `ticketIdentifier`,
-//! `status`, `source` and the timestamps the way the platform does, answers a create
-//! whose `deDuplicationKey` it has seen without creating a second ticket (by replaying
-//! the first, or, in [`OnDuplicate::Conflict`] mode, with a 409), and sends
-//! `X-RateLimit-*` headers. The steps
-//! every request goes through are listed in the source of its `api` module.
-//!
-//! Tests can inspect and script it through the [`Sandbox`] handle or, when it runs as
-//! the `thena-sandbox` binary, over HTTP under `/_sandbox`: `GET /_sandbox/tickets`,
-//! `GET`/`POST`/`DELETE /_sandbox/faults` (a [`Fault`] as JSON),
-//! `GET`/`DELETE /_sandbox/requests`.
-
+//! The steps every request goes through are listed in the source of its `api` module.
 #![deny(missing_docs)]
 
 mod api;

@@ -4,6 +4,7 @@ mod bench;
 mod diff;
 mod generate;
 mod lint;
+mod package;
 mod prism;
 mod roles;
 mod rust_names;
@@ -11,7 +12,7 @@ mod schema_ref;
 mod test;
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
@@ -75,4 +76,44 @@ fn root() -> &'static Path {
 
 fn root_path(relative: &str) -> PathBuf {
     root().join(relative)
+}
+
+/// Where cargo builds.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root().join(dir),
+        None => root_path("target"),
+    }
+}
+
+/// The cargo that runs xtask.
+fn cargo_program() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+fn cargo() -> Command {
+    Command::new(cargo_program())
+}
+
+/// Runs a step of a check, saying which; an error if it fails.
+fn run_step(command: &mut Command) -> Result<(), String> {
+    let program = Path::new(command.get_program())
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut line: Vec<String> = command
+        .get_envs()
+        .filter_map(|(k, v)| Some(format!("{}={}", k.to_string_lossy(), v?.to_string_lossy())))
+        .collect();
+    line.push(program);
+    line.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
+    eprintln!("\n==> {}", line.join(" "));
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run {:?}: {e}", command.get_program()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?} failed ({status})"))
+    }
 }

@@ -71,7 +71,7 @@ fn check(
     )?;
     // `--workspace`, as in `cargo test --workspace`, so that nothing is built again.
     run_with(
-        Path::new(&cargo_bin()),
+        Path::new(&crate::cargo_program()),
         &["test", "--quiet", "--workspace", "--test", E2E_TEST],
         &[
             ("THENA_TEST_BASE_URL", proxy_url),
@@ -201,7 +201,7 @@ struct Built {
 /// built them (`cargo run` would build the dependency chain again with other features,
 /// for the same program), found wherever the target dir is.
 fn built() -> Result<Built, String> {
-    let output = Command::new(cargo_bin())
+    let output = crate::cargo()
         .args([
             "test",
             "--quiet",
@@ -347,10 +347,6 @@ fn free_port() -> Result<u16, String> {
 
 fn read_log(path: &Path) -> Result<String, String> {
     fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))
-}
-
-fn cargo_bin() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
 /// Runs `program` with exactly `envs` of the variables the quickstart and the suite

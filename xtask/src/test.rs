@@ -1,8 +1,6 @@
 //! `cargo xtask test`: every check a submission must pass, in the order that fails fastest.
 
-use std::process::Command;
-
-use crate::{generate, lint, prism};
+use crate::{generate, lint, package, prism, run_step};
 
 pub fn run() -> Result<(), String> {
     cargo(&["fmt", "--all", "--check"])?;
@@ -19,6 +17,7 @@ pub fn run() -> Result<(), String> {
     step("cargo xtask generate --check");
     generate::run(generate::Mode::Check)?;
     cargo(&["test", "--workspace"])?;
+    package::run()?;
     prism::run()?;
     Ok(())
 }
@@ -28,16 +27,5 @@ fn step(name: &str) {
 }
 
 fn cargo(args: &[&str]) -> Result<(), String> {
-    step(&format!("cargo {}", args.join(" ")));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(args)
-        .current_dir(crate::root())
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
-    }
+    run_step(crate::cargo().args(args).current_dir(crate::root()))
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::{cargo, median, target_dir, verdict};
+use crate::run_step;
 
 /// A clean build of the SDK may take this much longer than the floor's.
 const BUILD_MAX: f64 = 1.10;
@@ -73,7 +74,7 @@ pub fn run(quick: bool) -> Result<(), String> {
             c
         },
     ] {
-        run_status(&mut fetch)?;
+        run_step(&mut fetch)?;
     }
 
     let rounds = if quick { 1 } else { 3 };
@@ -120,17 +121,11 @@ pub fn run(quick: bool) -> Result<(), String> {
 /// Seconds the command took; an error if it failed.
 fn timed(command: &mut std::process::Command) -> Result<f64, String> {
     let started = Instant::now();
-    run_status(command)?;
-    Ok(started.elapsed().as_secs_f64())
-}
-
-fn run_status(command: &mut std::process::Command) -> Result<(), String> {
     let status = command
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{command:?} failed ({status})"))
+    if !status.success() {
+        return Err(format!("{command:?} failed ({status})"));
     }
+    Ok(started.elapsed().as_secs_f64())
 }

@@ -6,7 +6,6 @@
 //! are reported, not failed: benchmarks are measurements, and a loaded machine is slow.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::SystemTime;
 
 use serde_json::Value;
@@ -30,10 +29,9 @@ const SEQUENTIAL_MAX: f64 = 1.05;
 const IN_FLIGHT_MIN: f64 = 0.95;
 
 pub fn run(quick: bool) -> Result<(), String> {
-    let home = super::target_dir().join("criterion");
+    let home = crate::target_dir().join("criterion");
     let started = SystemTime::now();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut command = Command::new(cargo);
+    let mut command = crate::cargo();
     command
         .args([
             "bench",

@@ -17,8 +17,9 @@ mod build;
 mod criterion;
 mod process;
 
-use std::path::PathBuf;
 use std::process::Command;
+
+use crate::{cargo, target_dir};
 
 const SCENARIOS: [&str; 3] = ["client", "process", "build"];
 
@@ -41,18 +42,6 @@ pub fn run(args: &[&str]) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Where cargo builds.
-fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => crate::root().join(dir),
-        None => crate::root_path("target"),
-    }
-}
-
-fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
 /// The median of some measurements.

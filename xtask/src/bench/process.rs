@@ -33,7 +33,7 @@ pub fn run(quick: bool) -> Result<(), String> {
     if !built.success() {
         return Err("building thena-sandbox failed".into());
     }
-    let binary = super::target_dir().join("release").join("thena-sandbox");
+    let binary = crate::target_dir().join("release").join("thena-sandbox");
     let mut child = Command::new(&binary)
         // No throttling: the limit is out of reach.
         .args(["--rate-limit", "4294967295/1h", "--api-key", KEY])
