@@ -27,6 +27,9 @@ commands:
                        breaking or not; exits 1 if any breaks (unless
                        --allow-breaking), 2 if the comparison cannot be made
   test                 every check a submission must pass (what CI runs)
+  package              the published crates as users get them: cargo package (verified),
+                       docs with -D warnings, dependencies' rust-version, and a crate
+                       outside the workspace built on the SDK (part of test)
   bench [--quick] [client|process|build]...
                        what the SDK costs, each figure against its target: the SDK
                        against hand-written reqwest in one process (criterion) and with
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
             };
         }
         ["test"] => test::run(),
+        ["package"] => package::run(),
         ["bench", rest @ ..] => bench::run(rest),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");

@@ -1,10 +1,15 @@
 //! The published crates as a registry and their users get them: `cargo package` of
 //! thena-sdk and thena-sandbox, verified (each built from its own tarball, the sandbox
-//! against the SDK's); their docs without a warning; and a crate outside the workspace
-//! (tests/dependent) that depends on the SDK, built and run.
+//! against the SDK's); their docs without a warning; a `rust-version` that their
+//! dependencies honour too (clippy's `incompatible_msrv` checks the crates' own use of
+//! the standard library); and a crate outside the workspace (tests/dependent) that
+//! depends on the SDK, built and run.
 
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::Path;
+
+use serde_json::Value;
 
 use crate::{cargo, run_step as step};
 
@@ -23,7 +28,77 @@ pub fn run() -> Result<(), String> {
             .env("RUSTDOCFLAGS", "-D warnings")
             .current_dir(root),
     )?;
+    rust_version()?;
     dependent()
+}
+
+/// Fails when a normal or build dependency of a published crate declares a
+/// `rust-version` newer than the crate's own.
+fn rust_version() -> Result<(), String> {
+    let output = cargo()
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(crate::root())
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    let metadata: Value =
+        serde_json::from_slice(&output.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
+    let packages: HashMap<&str, &Value> = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((p["id"].as_str()?, p)))
+        .collect();
+    let nodes: HashMap<&str, &Value> = metadata["resolve"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| Some((n["id"].as_str()?, n)))
+        .collect();
+    let version = |p: &Value| -> Vec<u64> {
+        p["rust_version"]
+            .as_str()
+            .unwrap_or("0")
+            .split('.')
+            .filter_map(|n| n.parse().ok())
+            .collect()
+    };
+    for name in ["thena-sdk", "thena-sandbox"] {
+        let (root, package) = packages
+            .iter()
+            .find(|(_, p)| p["name"] == name)
+            .ok_or(format!("cargo metadata: no package {name}"))?;
+        let ours = version(package);
+        let mut seen = HashSet::new();
+        let mut stack = vec![*root];
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let dependencies = nodes.get(id).and_then(|n| n["deps"].as_array());
+            for dep in dependencies.into_iter().flatten() {
+                let normal = dep["dep_kinds"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|k| k["kind"].is_null() || k["kind"] == "build");
+                if let (true, Some(id)) = (normal, dep["pkg"].as_str()) {
+                    stack.push(id);
+                }
+            }
+            if let Some(dependency) = packages.get(id)
+                && version(dependency) > ours
+            {
+                return Err(format!(
+                    "{name} declares rust-version {}, but its dependency {} {} needs {}",
+                    package["rust_version"],
+                    dependency["name"],
+                    dependency["version"],
+                    dependency["rust_version"]
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Copies tests/dependent next to the build, its path dependency made absolute and the
