@@ -1,7 +1,8 @@
 //! The ticket API: `POST /v1/tickets` and `PATCH /v1/tickets/{id}`.
 //!
 //! Every API request goes through the same steps, in this order:
-//! 1. it takes the next matching fault, if any, and counts against the rate limit;
+//! 1. it takes the next matching fault, if any (else, in chaos mode, perhaps a random
+//!    one), and counts against the rate limit;
 //! 2. its body is read (up to [`BODY_LIMIT`]) and it is logged;
 //! 3. a delay fault waits; a status fault answers; a drop fault closes the connection;
 //! 4. over the rate limit → 429; wrong or missing `x-api-key` → 401; body too large →
@@ -112,7 +113,10 @@ fn unknown(shared: &Shared, request: Request, status: StatusCode) -> Response {
 
 async fn handle(shared: &Shared, connection: Connection, op: Op, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let fault = shared.faults.take(op.route());
+    let fault = shared
+        .faults
+        .take(op.route())
+        .or_else(|| shared.chaos.pick());
     let quota = shared.limiter.hit();
     let mut logged = shared.log.pending(record(shared, &parts, Some(op.route())));
     let body = read_body(body).await;

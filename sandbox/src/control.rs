@@ -5,6 +5,8 @@
 //! - `GET /_sandbox/tickets[?teamId=T]`: the tickets, in creation order.
 //! - `GET /_sandbox/faults`: the faults still to apply; `POST` adds one (a [`Fault`] as
 //!   JSON); `DELETE` removes them all.
+//! - `GET /_sandbox/chaos`: the chaos in force, or `null`; `POST` sets it (a [`Chaos`]
+//!   as JSON: `{"rate": 0.05, "seed": 7}`); `DELETE` turns it off.
 //! - `GET /_sandbox/requests`: the request log, oldest first; `DELETE` empties it.
 
 use std::sync::Arc;
@@ -17,6 +19,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use crate::chaos::Chaos;
 use crate::faults::Fault;
 use crate::reply::Reply;
 use crate::state::Shared;
@@ -30,6 +33,10 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route(
             "/_sandbox/faults",
             get(faults).post(add_fault).delete(clear_faults),
+        )
+        .route(
+            "/_sandbox/chaos",
+            get(chaos).post(set_chaos).delete(clear_chaos),
         )
         .route("/_sandbox/requests", get(requests).delete(clear_requests))
 }
@@ -68,6 +75,33 @@ async fn add_fault(
 
 async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
     shared.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn chaos(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.chaos.get()).into_response()
+}
+
+async fn set_chaos(
+    State(shared): State<Arc<Shared>>,
+    chaos: Result<Json<Chaos>, JsonRejection>,
+) -> Response {
+    let chaos = match chaos {
+        Ok(Json(chaos)) => chaos,
+        Err(rejection) => {
+            return Reply::error(rejection.status(), rejection.body_text()).into_response(None);
+        }
+    };
+    // The rate arrives unchecked through serde; Chaos::new says what is wrong with it.
+    if let Err(e) = Chaos::new(chaos.rate()) {
+        return Reply::error(StatusCode::BAD_REQUEST, e.to_string()).into_response(None);
+    }
+    shared.chaos.set(Some(chaos));
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn clear_chaos(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.chaos.set(None);
     StatusCode::NO_CONTENT
 }
 

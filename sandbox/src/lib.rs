@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 mod api;
+mod chaos;
 mod control;
 mod faults;
 mod ids;
@@ -28,6 +29,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use chaos::{Chaos, InvalidChaos};
 pub use faults::{Fault, FaultBody, FaultKind, Route};
 pub use rate_limit::{ParseRateLimitError, RateLimit};
 pub use requests::{ApiKeyCheck, RequestRecord};
@@ -82,6 +84,16 @@ impl Sandbox {
     /// Removes every fault still to apply.
     pub fn clear_faults(&self) {
         self.shared.faults.clear();
+    }
+
+    /// Turns chaos mode on (see [`Chaos`]), changes it, or with `None` turns it off.
+    pub fn set_chaos(&self, chaos: Option<Chaos>) {
+        self.shared.chaos.set(chaos);
+    }
+
+    /// The chaos in force, if any.
+    pub fn chaos(&self) -> Option<Chaos> {
+        self.shared.chaos.get()
     }
 
     /// Every ticket, in creation order, as the last create or update left it.
@@ -157,6 +169,7 @@ pub struct SandboxBuilder {
     api_key: String,
     rate_limit: RateLimit,
     on_duplicate: OnDuplicate,
+    chaos: Option<Chaos>,
 }
 
 impl Default for SandboxBuilder {
@@ -166,6 +179,7 @@ impl Default for SandboxBuilder {
             api_key: DEFAULT_API_KEY.to_owned(),
             rate_limit: RateLimit::DEFAULT,
             on_duplicate: OnDuplicate::Replay,
+            chaos: None,
         }
     }
 }
@@ -196,6 +210,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// Starts in chaos mode: each API request meets a random fault with the chaos's
+    /// probability (default: no chaos).
+    pub fn chaos(mut self, chaos: Chaos) -> Self {
+        self.chaos = Some(chaos);
+        self
+    }
+
     /// Binds the port and starts serving in a task of the current tokio runtime. Fails
     /// if the port is taken or the API key is empty.
     pub async fn start(self) -> io::Result<Sandbox> {
@@ -213,6 +234,7 @@ impl SandboxBuilder {
             self.rate_limit,
             self.on_duplicate,
         ));
+        shared.chaos.set(self.chaos);
         let (stop, stopped) = oneshot::channel();
         let server = tokio::spawn(server::serve(listener, app(Arc::clone(&shared)), stopped));
         Ok(Sandbox {

@@ -4,11 +4,11 @@
 
 use std::process::ExitCode;
 
-use thena_sandbox::{RateLimit, Sandbox, SandboxBuilder};
+use thena_sandbox::{Chaos, RateLimit, Sandbox, SandboxBuilder};
 
 const USAGE: &str = "\
 usage: thena-sandbox [--port N] [--api-key KEY] [--rate-limit N/WINDOW]
-                     [--on-duplicate replay|conflict]
+                     [--on-duplicate replay|conflict] [--chaos RATE [--seed N]]
 
 Serves the Thena ticket API (POST /v1/tickets, PATCH /v1/tickets/{id}) in memory on
 127.0.0.1, prints its base URL, and runs until Ctrl-C.
@@ -20,10 +20,14 @@ options:
                          and 429 to the rest (default: 100000/1m)
   --on-duplicate MODE    a create whose deDuplicationKey was seen before gets the
                          original ticket (replay, the default) or 409 (conflict)
+  --chaos RATE           each API request meets, with probability RATE (0 to 1), one of:
+                         503, 429 with Retry-After: 1, a connection dropped before or
+                         after processing, a body cut short; the request log says which
+  --seed N               makes the chaos's choices reproducible
   -h, --help             this text
 
 Tests control it under /_sandbox: GET /_sandbox/tickets, GET/POST/DELETE /_sandbox/faults,
-GET/DELETE /_sandbox/requests.";
+GET/POST/DELETE /_sandbox/chaos, GET/DELETE /_sandbox/requests.";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -69,6 +73,7 @@ async fn main() -> ExitCode {
 /// The settings, or `None` for `--help`.
 fn parse(args: impl Iterator<Item = String>) -> Result<Option<SandboxBuilder>, String> {
     let mut builder = Sandbox::builder();
+    let (mut chaos, mut seed) = (None, None);
     let mut args = args;
     while let Some(arg) = args.next() {
         // Both `--port 8080` and `--port=8080`.
@@ -113,10 +118,30 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<SandboxBuilder>, S
                     .map_err(|e| format!("--on-duplicate {e}"))?;
                 builder.on_duplicate(mode)
             }
+            "--chaos" => {
+                let rate = value()?;
+                let rate: f64 = rate
+                    .parse()
+                    .map_err(|_| format!("--chaos {rate:?}: not a number"))?;
+                chaos = Some(Chaos::new(rate).map_err(|e| format!("--chaos: {e}"))?);
+                builder
+            }
+            "--seed" => {
+                let n = value()?;
+                seed = Some(
+                    n.parse()
+                        .map_err(|_| format!("--seed {n:?}: not a whole number"))?,
+                );
+                builder
+            }
             _ => return Err(format!("unknown argument {flag:?}")),
         };
     }
-    Ok(Some(builder))
+    match (chaos, seed) {
+        (Some(chaos), seed) => Ok(Some(builder.chaos(seed.map_or(chaos, |s| chaos.seed(s))))),
+        (None, Some(_)) => Err("--seed needs --chaos".to_owned()),
+        (None, None) => Ok(Some(builder)),
+    }
 }
 
 #[cfg(test)]
@@ -135,7 +160,7 @@ mod tests {
     #[test]
     fn flags_take_separate_or_inline_values() {
         let builder = parse(args(
-            "--port 8080 --api-key=k1 --rate-limit 5/10s --on-duplicate conflict",
+            "--port 8080 --api-key=k1 --rate-limit 5/10s --on-duplicate conflict --chaos 0.05 --seed 3",
         ))
         .expect("valid")
         .expect("not help");
@@ -144,6 +169,7 @@ mod tests {
         assert!(shown.contains("\"k1\""), "{shown}");
         assert!(shown.contains("requests: 5"), "{shown}");
         assert!(shown.contains("on_duplicate: Conflict"), "{shown}");
+        assert!(shown.contains("rate: 0.05, seed: Some(3)"), "{shown}");
         assert!(parse(args("--help")).expect("valid").is_none());
         assert!(format!("{:?}", parse(args("")).expect("valid")).contains(DEFAULT_API_KEY));
     }
@@ -156,6 +182,9 @@ mod tests {
             ("--api-key=", "must not be empty"),
             ("--rate-limit 5", "N/WINDOW"),
             ("--on-duplicate refuse", "expected replay or conflict"),
+            ("--chaos 2", "from 0 to 1"),
+            ("--chaos much", "not a number"),
+            ("--seed 7", "--seed needs --chaos"),
             ("--verbose", "unknown argument \"--verbose\""),
         ] {
             let err = parse(args(line)).expect_err(line);

@@ -3,6 +3,7 @@
 use axum::http::HeaderMap;
 
 use crate::OnDuplicate;
+use crate::chaos::ChaosState;
 use crate::faults::Faults;
 use crate::rate_limit::{Limiter, RateLimit};
 use crate::requests::{ApiKeyCheck, RequestLog};
@@ -12,6 +13,7 @@ pub(crate) struct Shared {
     api_key: String,
     pub(crate) store: Store,
     pub(crate) faults: Faults,
+    pub(crate) chaos: ChaosState,
     pub(crate) limiter: Limiter,
     pub(crate) log: RequestLog,
     pub(crate) on_duplicate: OnDuplicate,
@@ -24,6 +26,7 @@ impl Shared {
             on_duplicate,
             store: Store::default(),
             faults: Faults::default(),
+            chaos: ChaosState::default(),
             limiter: Limiter::new(rate_limit),
             log: RequestLog::default(),
         }

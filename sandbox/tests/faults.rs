@@ -331,3 +331,76 @@ async fn in_conflict_mode_a_seen_key_gets_409_and_creates_nothing() {
     );
     assert_eq!(sandbox.tickets().len(), 1);
 }
+
+#[tokio::test]
+async fn chaos_strikes_at_its_rate_with_the_faults_it_names_and_is_scripted_over_http() {
+    let sandbox = sandbox().await;
+    let http = common::http();
+    let chaos = format!("{}/_sandbox/chaos", sandbox.url());
+
+    let refused = http
+        .post(&chaos)
+        .json(&json!({"rate": 1.5}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(refused.status(), 400);
+    let shown: Value = refused.json().await.expect("an ErrorResponse");
+    assert!(
+        shown["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("from 0 to 1"))
+    );
+
+    let set = http
+        .post(&chaos)
+        .json(&json!({"rate": 0.5, "seed": 11}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(set.status(), 204);
+    let current: Value = http
+        .get(&chaos)
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(current, json!({"rate": 0.5, "seed": 11}));
+
+    for _ in 0..200 {
+        let _ = create(&sandbox, &http).await;
+    }
+    let log = sandbox.requests();
+    assert_eq!(log.len(), 200);
+    let struck: Vec<&FaultKind> = log.iter().filter_map(|r| r.fault.as_ref()).collect();
+    assert!(
+        (70..130).contains(&struck.len()),
+        "{} of 200 at 0.5",
+        struck.len()
+    );
+    for kind in thena_sandbox::Chaos::faults() {
+        assert!(struck.contains(&&kind), "{kind:?} never struck");
+    }
+    // Every struck create that was processed, and every one that was not struck, made
+    // one ticket.
+    let processed = log
+        .iter()
+        .filter(|r| match &r.fault {
+            None => true,
+            Some(FaultKind::Drop { after_processing }) => *after_processing,
+            Some(FaultKind::Truncate) => true,
+            Some(_) => false,
+        })
+        .count();
+    assert_eq!(sandbox.tickets().len(), processed);
+
+    let off = http.delete(&chaos).send().await.expect("an answer");
+    assert_eq!(off.status(), 204);
+    assert_eq!(sandbox.chaos(), None);
+    assert_eq!(
+        create(&sandbox, &http).await.expect("an answer").status(),
+        201
+    );
+}

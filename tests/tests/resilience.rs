@@ -612,3 +612,96 @@ async fn under_a_rate_limit_every_ticket_is_created_once_and_no_429_is_seen() {
     assert_eq!(aware, 0, "429s with rate-limit awareness");
     assert!(aware < unaware, "awareness must help: {aware} vs {unaware}");
 }
+
+/// Creates through one client while the sandbox, in chaos mode, drops, cuts, throttles
+/// and refuses requests at random. Returns each call's key and result.
+async fn creates_under_chaos(
+    mode: OnDuplicate,
+) -> (Sandbox, Vec<(Option<String>, Result<(), Error>)>) {
+    let chaos = thena_sandbox::Chaos::new(0.25).expect("a rate").seed(2024);
+    let sandbox = Sandbox::builder()
+        .on_duplicate(mode)
+        .chaos(chaos)
+        .start()
+        .await
+        .expect("the sandbox starts");
+    let client = Arc::new(
+        builder(&sandbox)
+            .max_retries(8)
+            .backoff(Duration::from_millis(1), Duration::from_millis(5))
+            .build()
+            .expect("valid settings"),
+    );
+    let tasks: Vec<_> = (0..8)
+        .map(|task| {
+            let client = Arc::clone(&client);
+            tokio::spawn(async move {
+                let mut outcomes = Vec::new();
+                for n in 0..15 {
+                    let body = ticket("CHAOS").title(format!("chaos {task}-{n}"));
+                    let outcome = match client.create_ticket().body(body).send().await {
+                        Ok(created) => (created.head().dedup_key().map(str::to_owned), Ok(())),
+                        Err(e) => (e.dedup_key().map(str::to_owned), Err(e)),
+                    };
+                    outcomes.push(outcome);
+                }
+                outcomes
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.extend(task.await.expect("the task finishes"));
+    }
+    (sandbox, outcomes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_chaos_every_create_keeps_one_key_and_makes_at_most_one_ticket() {
+    for mode in [OnDuplicate::Replay, OnDuplicate::Conflict] {
+        let (sandbox, outcomes) = creates_under_chaos(mode).await;
+        assert_eq!(outcomes.len(), 120);
+        let call_keys: HashSet<String> = outcomes
+            .iter()
+            .map(|(key, _)| key.clone().expect("every create has a key"))
+            .collect();
+        assert_eq!(call_keys.len(), 120, "{mode:?}: one key per call");
+        let sent_keys: HashSet<String> = create_keys(&sandbox).into_iter().flatten().collect();
+        assert_eq!(
+            sent_keys, call_keys,
+            "{mode:?}: every attempt carried its call's key, and no other"
+        );
+        let log = sandbox.requests();
+        let struck = log.iter().filter(|r| r.fault.is_some()).count();
+        assert!(struck > 20, "{mode:?}: chaos struck {struck} requests");
+        // A ticket per key that reached processing, never two.
+        let tickets = sandbox.tickets().len();
+        assert!(
+            tickets <= 120,
+            "{mode:?}: {tickets} tickets for 120 creates"
+        );
+        for (_, result) in &outcomes {
+            match (mode, result) {
+                (_, Ok(())) => {}
+                (OnDuplicate::Conflict, Err(e)) if e.is_duplicate() => {
+                    assert!(e.earlier_attempt_may_have_created(), "{e}");
+                    assert!(
+                        e.to_string()
+                            .contains("most likely created by an earlier attempt")
+                    );
+                }
+                (_, Err(e)) => panic!("{mode:?}: a create failed after 9 attempts: {e}"),
+            }
+        }
+        let succeeded = outcomes.iter().filter(|(_, r)| r.is_ok()).count();
+        let duplicates = outcomes.len() - succeeded;
+        assert_eq!(
+            tickets,
+            succeeded + duplicates,
+            "{mode:?}: every create made exactly one ticket"
+        );
+        eprintln!(
+            "{mode:?}: 120 creates, {struck} requests struck by chaos, {duplicates} answered as duplicates of their own earlier attempt"
+        );
+    }
+}
