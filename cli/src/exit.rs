@@ -16,7 +16,7 @@ Exit status:
   5  configuration error: no API key, an unusable base URL, the embedded sandbox
      could not start";
 
-/// Why `thena` stops without success. 1 is never used: it is what a panic exits with.
+/// Why `thena` stops without success. Every failure has one of these; 1 is not used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     /// Bad input, caught before anything was sent.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use thena_sandbox::{Fault, Route};
+use thena_sandbox::{Fault, OnDuplicate, Route, Sandbox};
 
 use crate::{CREATE, Server, thena};
 
@@ -105,6 +105,18 @@ fn a_refused_request_exits_3_with_the_server_message() {
     server
         .thena(&["tickets", "update", "T-404", "--title", "T"])
         .failed(3, &["HTTP 404 Not Found: Ticket T-404 not found"]);
+
+    // A platform that refuses a reused deDuplicationKey: the ticket exists.
+    let server = Server::start_with(Sandbox::builder().on_duplicate(OnDuplicate::Conflict));
+    let args = create_with(&["--de-duplication-key", "order-42"]);
+    assert_eq!(server.thena(&args).code, Some(0));
+    server.thena(&args).failed(
+        3,
+        &[
+            "HTTP 409 Conflict",
+            "a ticket with this deDuplicationKey exists",
+        ],
+    );
 
     let wrong_key = [
         ("THENA_API_KEY", "not-the-key"),

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use thena_sandbox::Sandbox;
+use thena_sandbox::{Sandbox, SandboxBuilder};
 
 /// The settings `thena` reads from the environment: none of a developer's own may leak
 /// into a test.
@@ -94,13 +94,17 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Self {
+        Self::start_with(Sandbox::builder())
+    }
+
+    pub fn start_with(builder: SandboxBuilder) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .expect("a runtime");
         let sandbox = runtime
-            .block_on(Sandbox::start())
+            .block_on(builder.start())
             .expect("the sandbox starts");
         Self {
             sandbox,
