@@ -14,10 +14,10 @@ pub fn command() -> Command {
     Command::new(NAME)
         .about("Print a shell completion script")
         .long_about(
-            "Print a shell completion script on stdout, e.g.\n  \
-             thena completions bash > ~/.local/share/bash-completion/completions/thena\n  \
-             thena completions zsh > \"${fpath[1]}/_thena\"\n  \
-             thena completions fish > ~/.config/fish/completions/thena.fish",
+            "Print a shell completion script on stdout, e.g. in a shell's start-up file:\n  \
+             source <(thena completions bash)\n  \
+             source <(thena completions zsh)\n  \
+             thena completions fish | source",
         )
         .arg(
             Arg::new("shell")
