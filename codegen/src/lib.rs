@@ -1,9 +1,11 @@
-//! Turns `spec/thena.yaml` into the Rust source of `thena-sdk`'s `src/generated.rs`.
+//! Turns `spec/thena.yaml` into the Rust source of `thena-sdk`'s `src/generated.rs`
+//! ([`generate`]) and of the `thena` command line's `src/generated.rs` ([`generate_cli`]).
 //!
 //! The spec is validated first ([`validate`]): anything progenitor cannot handle, or that
 //! would make the SDK brittle against a live server, is refused with its location. The
 //! output is deterministic: the same spec always gives byte-identical source.
 
+mod cli;
 mod postprocess;
 mod setters;
 pub mod spec;
@@ -58,14 +60,20 @@ pub fn parse(spec_yaml: &str) -> Result<openapiv3::OpenAPI, Error> {
     serde_yaml::from_value(raw).map_err(|e| Error::Parse(e.to_string()))
 }
 
-/// Validates the spec and generates the SDK's `generated.rs`, formatted and headed by
-/// [`HEADER`].
-pub fn generate(spec_yaml: &str) -> Result<String, Error> {
+/// Parses the spec and checks it against every rule of [`validate`].
+fn validated(spec_yaml: &str) -> Result<openapiv3::OpenAPI, Error> {
     let spec = parse(spec_yaml)?;
     let violations = validate(&spec);
     if !violations.is_empty() {
         return Err(Error::Invalid(violations));
     }
+    Ok(spec)
+}
+
+/// Validates the spec and generates the SDK's `generated.rs`, formatted and headed by
+/// [`HEADER`].
+pub fn generate(spec_yaml: &str) -> Result<String, Error> {
+    let spec = validated(spec_yaml)?;
 
     // The SDK's hand-written runtime rides along in the client (`inner`) and must
     // implement the hooks that run every request (`HooksMode::Expected`).
@@ -82,6 +90,16 @@ pub fn generate(spec_yaml: &str) -> Result<String, Error> {
 
     let mut file: syn::File = syn::parse2(tokens).map_err(Error::Syntax)?;
     postprocess::apply(&mut file);
+    Ok(format!("{HEADER}\n\n{}", prettyplease::unparse(&file)))
+}
+
+/// Validates the spec and generates the command line's `generated.rs`: a `clap::Command`
+/// per operation and a flag table per request body, formatted and headed by [`HEADER`].
+/// A spec the command line cannot serve (a query parameter, two properties with one
+/// flag) is refused with the JSON pointer of each problem.
+pub fn generate_cli(spec_yaml: &str) -> Result<String, Error> {
+    let spec = validated(spec_yaml)?;
+    let file = cli::generate(&spec).map_err(Error::Invalid)?;
     Ok(format!("{HEADER}\n\n{}", prettyplease::unparse(&file)))
 }
 

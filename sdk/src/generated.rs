@@ -6797,7 +6797,7 @@ let response = client.create_ticket()
 Sends a `PATCH` request to `/v1/tickets/{id}`
 
 Arguments:
-- `id`
+- `id`: The ID of the ticket to update
 - `body`: Update ticket request body
 ```ignore
 let response = client.update_ticket()

@@ -18,8 +18,9 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  generate [--check]   regenerate sdk/src/generated.rs from spec/thena.yaml;
-                       with --check, change nothing and fail if it is stale
+  generate [--check]   regenerate sdk/src/generated.rs and cli/src/generated.rs from
+                       spec/thena.yaml; with --check, change nothing and fail if
+                       either is stale
   lint                 check spec/thena.yaml against codegen's rules and the house rules
   diff [BASE] [--allow-breaking] [--format text|markdown]
                        what the working copy of spec/thena.yaml changes for SDK users

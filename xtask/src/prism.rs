@@ -1,6 +1,7 @@
 //! `cargo xtask test`'s contract check with an independent validator: the quickstart and
 //! the end-to-end suite run through Stoplight Prism, a proxy that validates every request
 //! and response against spec/thena.yaml (`prism proxy spec/thena.yaml <sandbox> --errors`).
+//! So does the `thena` command line: a create, then an update of the ticket it printed.
 //! Any violation fails the step. Then the proof that the check bites: the sandbox is told
 //! to send a response that breaks the spec, and Prism must catch it. The quickstart also
 //! runs once without settings, as on a fresh clone, against its embedded sandbox.
@@ -26,10 +27,12 @@ const API_KEY: &str = "contract-check-key";
 /// The end-to-end suite run through Prism: tests/tests/sandbox.
 const E2E_TEST: &str = "sandbox";
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
-/// The environment variables the quickstart and the end-to-end suite read.
-const SETTINGS: [&str; 6] = [
+/// The environment variables the quickstart, `thena` and the end-to-end suite read.
+const SETTINGS: [&str; 8] = [
     "THENA_API_KEY",
     "THENA_BASE_URL",
+    "THENA_MAX_RETRIES",
+    "THENA_TIMEOUT_SECS",
     "THENA_TEAM_ID",
     "THENA_TEST_BASE_URL",
     "THENA_TEST_SANDBOX_URL",
@@ -37,7 +40,9 @@ const SETTINGS: [&str; 6] = [
 ];
 
 pub fn run() -> Result<(), String> {
-    eprintln!("\n==> prism: the quickstart and the end-to-end suite through a validating proxy");
+    eprintln!(
+        "\n==> prism: the quickstart, thena and the end-to-end suite through a validating proxy"
+    );
     let started = Instant::now();
     let prism = install()?;
     let built = built()?;
@@ -47,7 +52,7 @@ pub fn run() -> Result<(), String> {
     let proxy_url = format!("http://127.0.0.1:{port}");
     let log_path = crate::root_path(PRISM_DIR).join("prism.log");
     let proxy = start_prism(&prism, &sandbox_url, port, &log_path)?;
-    let result = check(&built.quickstart, &proxy_url, &sandbox_url, &log_path);
+    let result = check(&built, &proxy_url, &sandbox_url, &log_path);
     drop(proxy);
     drop(sandbox);
     let summary = result.map_err(|e| format!("{e}\n(Prism's log: {})", log_path.display()))?;
@@ -57,18 +62,16 @@ pub fn run() -> Result<(), String> {
 
 /// Runs everything through Prism and returns the summary line.
 fn check(
-    quickstart: &Path,
+    built: &Built,
     proxy_url: &str,
     sandbox_url: &str,
     log_path: &Path,
 ) -> Result<String, String> {
+    let through_prism = [("THENA_API_KEY", API_KEY), ("THENA_BASE_URL", proxy_url)];
     // First as a user first runs it, with no settings: against the embedded sandbox.
-    run_with(quickstart, &[], &[])?;
-    run_with(
-        quickstart,
-        &[],
-        &[("THENA_API_KEY", API_KEY), ("THENA_BASE_URL", proxy_url)],
-    )?;
+    run_with(&built.quickstart, &[], &[])?;
+    run_with(&built.quickstart, &[], &through_prism)?;
+    command_line(&built.thena, &through_prism)?;
     // `--workspace`, as in `cargo test --workspace`, so that nothing is built again.
     run_with(
         Path::new(&crate::cargo_program()),
@@ -96,6 +99,47 @@ fn check(
     Ok(format!(
         "{validated} requests validated, 0 violations; malformed response caught ({caught})"
     ))
+}
+
+/// `thena tickets create`, then `thena tickets update` with the id the create printed:
+/// the command line's requests and the answers it decodes, checked by Prism.
+fn command_line(thena: &Path, envs: &[(&str, &str)]) -> Result<(), String> {
+    let created = ticket_from(
+        thena,
+        &[
+            "tickets",
+            "create",
+            "--title",
+            "Contract check",
+            "--requestor-email",
+            "user@example.com",
+            "--team-id",
+            "contract_check",
+            "--metadata",
+            r#"{"check": "prism"}"#,
+        ],
+        envs,
+    )?;
+    let id = created["id"]
+        .as_str()
+        .ok_or_else(|| format!("thena printed a ticket without an id: {created}"))?;
+    let updated = ticket_from(
+        thena,
+        &[
+            "tickets",
+            "update",
+            id,
+            "--title",
+            "Contract check, updated",
+        ],
+        envs,
+    )?;
+    if updated["title"] != "Contract check, updated" {
+        return Err(format!(
+            "thena's update did not change the title: {updated}"
+        ));
+    }
+    Ok(())
 }
 
 /// Prism's log lines at error or warning level: every violation it found, in a request
@@ -195,11 +239,12 @@ fn install() -> Result<PathBuf, String> {
 struct Built {
     sandbox: PathBuf,
     quickstart: PathBuf,
+    thena: PathBuf,
 }
 
-/// The `thena-sandbox` binary and the quickstart example, as `cargo test --workspace`
-/// built them (`cargo run` would build the dependency chain again with other features,
-/// for the same program), found wherever the target dir is.
+/// The `thena-sandbox` and `thena` binaries and the quickstart example, as
+/// `cargo test --workspace` built them (`cargo run` would build the dependency chain
+/// again with other features, for the same program), found wherever the target dir is.
 fn built() -> Result<Built, String> {
     let output = crate::cargo()
         .args([
@@ -232,6 +277,7 @@ fn built() -> Result<Built, String> {
     Ok(Built {
         sandbox: executable("bin", "thena-sandbox")?,
         quickstart: executable("example", "quickstart")?,
+        thena: executable("bin", "thena")?,
     })
 }
 
@@ -349,31 +395,60 @@ fn read_log(path: &Path) -> Result<String, String> {
     fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))
 }
 
-/// Runs `program` with exactly `envs` of the variables the quickstart and the suite
-/// read: a developer's own settings must not leak into the check.
-fn run_with(program: &Path, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+/// `program` with exactly `envs` of the variables the quickstart, the suite and `thena`
+/// read (a developer's own settings must not leak into the check), announced on stderr;
+/// and its command line, for messages.
+fn command(program: &Path, args: &[&str], envs: &[(&str, &str)]) -> (Command, String) {
     let name = program.file_name().map_or_else(
         || program.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
     let settings: Vec<String> = envs.iter().map(|(k, v)| format!("{k}={v} ")).collect();
     let command_line = format!("{}{name} {}", settings.concat(), args.join(" "));
-    eprintln!("\n==> {}", command_line.trim_end());
+    let command_line = command_line.trim_end().to_owned();
+    eprintln!("\n==> {command_line}");
     let mut command = Command::new(program);
     for variable in SETTINGS {
         command.env_remove(variable);
     }
-    let status = command
+    command
         .args(args)
         .envs(envs.iter().copied())
-        .current_dir(crate::root())
+        .current_dir(crate::root());
+    (command, command_line)
+}
+
+/// Runs `program`; its output goes where this step's goes.
+fn run_with(program: &Path, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+    let (mut command, command_line) = command(program, args, envs);
+    let status = command
         .status()
-        .map_err(|e| format!("cannot run {name}: {e}"))?;
+        .map_err(|e| format!("cannot run {command_line}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`{}` failed ({status})", command_line.trim_end()))
+        Err(format!("`{command_line}` failed ({status})"))
     }
+}
+
+/// Runs `thena` and returns the ticket it printed on stdout.
+fn ticket_from(
+    thena: &Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Result<serde_json::Value, String> {
+    let (mut command, command_line) = command(thena, args, envs);
+    let output = command
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {command_line}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("`{command_line}` failed ({})", output.status));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    eprintln!("{stdout}");
+    serde_json::from_str(&stdout)
+        .map_err(|e| format!("`{command_line}` printed no ticket ({e}): {stdout}"))
 }
 
 /// A minimal HTTP/1.1 exchange, enough for a JSON request and a short answer: the

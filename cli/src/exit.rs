@@ -1,0 +1,102 @@
+//! Exit statuses: every failure carries the status a script can branch on and the one
+//! line `thena` prints about it.
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// The exit statuses, as `--help` lists them.
+pub const HELP: &str = "\
+Exit status:
+  0  success: the ticket is on stdout
+  2  usage error: an unknown flag, a missing or invalid property, an unreadable
+     --json-body; nothing was sent
+  3  the API refused the request (4xx); the server's message is printed
+  4  the server or the network failed, after retries (5xx, timeouts, no answer, an
+     answer that does not decode)
+  5  configuration error: no API key, an unusable base URL, the embedded sandbox
+     could not start";
+
+/// Why `thena` stops without success. Every failure has one of these; 1 is not used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Bad input, caught before anything was sent.
+    Usage = 2,
+    /// The API answered with a 4xx status.
+    Refused = 3,
+    /// The server or the network failed.
+    Failed = 4,
+    /// The client could not be set up.
+    Config = 5,
+}
+
+/// A failure: its status and the message printed as `thena: <message>` on stderr.
+#[derive(Debug)]
+pub struct Failure {
+    status: Status,
+    message: String,
+}
+
+impl Failure {
+    /// A failure with this status and message.
+    pub fn new(status: Status, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// Prints the message on stderr and gives the exit status.
+    pub fn report(self) -> ExitCode {
+        eprintln!("thena: {self}");
+        ExitCode::from(self.status as u8)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The SDK's one-sentence `Display` names the cause, the status, the server's message,
+/// the request id, the attempts and, for a create that may have happened, the
+/// `deDuplicationKey` to retry with.
+impl From<thena_sdk::Error> for Failure {
+    fn from(e: thena_sdk::Error) -> Self {
+        let status = if matches!(e, thena_sdk::Error::InvalidRequest(_)) {
+            Status::Usage
+        } else if e.status().is_some_and(|s| s.is_client_error()) {
+            Status::Refused
+        } else {
+            Status::Failed
+        };
+        Self::new(status, e.to_string())
+    }
+}
+
+impl From<thena_sdk::ConfigError> for Failure {
+    fn from(e: thena_sdk::ConfigError) -> Self {
+        Self::new(Status::Config, e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_refused_before_sending_is_a_usage_error() {
+        let failure = Failure::from(thena_sdk::Error::InvalidRequest(
+            "id must not be empty".into(),
+        ));
+        assert_eq!(failure.status, Status::Usage);
+        assert_eq!(failure.message, "invalid request: id must not be empty");
+    }
+
+    #[test]
+    fn configuration_errors_exit_with_5() {
+        let failure = Failure::from(thena_sdk::ConfigError::MissingApiKey);
+        assert_eq!(failure.status, Status::Config);
+        assert_eq!(failure.status as u8, 5);
+    }
+}

@@ -1,0 +1,139 @@
+//! The vocabulary of the generated commands (`generated.rs`): a request body's table of
+//! flags, the value parsers for the spec's formats, and how given flags become JSON.
+
+use clap::ArgMatches;
+use serde_json::{Map, Value};
+
+/// The argument of every command with a body that reads the body as JSON.
+pub const JSON_BODY: &str = "json-body";
+
+/// A request body's flags, generated from its schema.
+#[derive(Debug)]
+pub struct Body {
+    /// The schema's name, e.g. `CreateTicketBody`.
+    pub schema: &'static str,
+    /// One per property, in the spec's order.
+    pub flags: &'static [BodyFlag],
+    /// Whether the body carries properties the spec does not name (its
+    /// `additionalProperties`); if not, such a property is refused instead of dropped.
+    pub other_properties: bool,
+}
+
+/// One property's flag. Its value parser yields the property's JSON value.
+#[derive(Debug)]
+pub struct BodyFlag {
+    /// The property in the JSON body, e.g. `requestorEmail`.
+    pub property: &'static str,
+    /// The long flag without its dashes, which is also the clap argument id, e.g.
+    /// `requestor-email`.
+    pub flag: &'static str,
+    /// What its value is, as help shows it: `STRING`, `DATE-TIME`, `JSON`...
+    pub value_name: &'static str,
+    /// Whether the flag repeats, each value an item of the property's array.
+    pub repeated: bool,
+    /// Whether the schema requires the property.
+    pub required: bool,
+}
+
+impl Body {
+    /// The properties set on the command line, as JSON.
+    pub fn flag_properties(&self, matches: &ArgMatches) -> Map<String, Value> {
+        let mut properties = Map::new();
+        for flag in self.flags {
+            let Some(mut values) = matches.get_many::<Value>(flag.flag) else {
+                continue;
+            };
+            let value = if flag.repeated {
+                Value::Array(values.cloned().collect())
+            } else {
+                values.next().cloned().unwrap_or_default()
+            };
+            properties.insert(flag.property.to_owned(), value);
+        }
+        properties
+    }
+
+    /// The flag of a property, if the spec names it.
+    pub fn flag(&self, property: &str) -> Option<&BodyFlag> {
+        self.flags.iter().find(|f| f.property == property)
+    }
+}
+
+/// The value parser of `format: date-time`: an RFC 3339 date-time, kept as written.
+pub fn date_time(text: &str) -> Result<Value, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|_| Value::from(text))
+        .map_err(|e| format!("not an RFC 3339 date-time such as 2024-05-01T12:00:00Z ({e})"))
+}
+
+/// The value parser of objects, arrays of objects and free-form properties: JSON text.
+pub fn json(text: &str) -> Result<Value, String> {
+    serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::generated::{CREATE_TICKET_BODY, create_ticket};
+
+    #[test]
+    fn flags_become_properties_of_their_json_type() {
+        let matches = create_ticket()
+            .try_get_matches_from([
+                "create",
+                "--title",
+                "T",
+                "--requestor-email",
+                "a@b.example",
+                "--team-id",
+                "team_1",
+                "--is-private",
+                "true",
+                "--due-date",
+                "2024-05-01T12:00:00+02:00",
+                "--attachment-urls",
+                "https://a.example/1",
+                "--attachment-urls",
+                "https://a.example/2",
+                "--proactive-channels",
+                "email",
+                "--metadata",
+                r#"{"tier": 2}"#,
+                "--custom-field-values",
+                r#"[{"id": "cf1", "value": "x"}]"#,
+            ])
+            .expect("valid flags");
+        assert_eq!(
+            Value::Object(CREATE_TICKET_BODY.flag_properties(&matches)),
+            json!({
+                "title": "T",
+                "requestorEmail": "a@b.example",
+                "teamId": "team_1",
+                "isPrivate": true,
+                "dueDate": "2024-05-01T12:00:00+02:00",
+                "attachmentUrls": ["https://a.example/1", "https://a.example/2"],
+                "proactiveChannels": ["email"],
+                "metadata": {"tier": 2},
+                "customFieldValues": [{"id": "cf1", "value": "x"}],
+            })
+        );
+    }
+
+    #[test]
+    fn values_are_checked_against_their_type() {
+        for (flag, value, rule) in [
+            ("--is-private", "yes", "[possible values: true, false]"),
+            ("--due-date", "tomorrow", "not an RFC 3339 date-time"),
+            ("--proactive-channels", "sms", "[possible values: email]"),
+            ("--metadata", "{tier: 2}", "not valid JSON"),
+        ] {
+            let err = create_ticket()
+                .try_get_matches_from(["create", "--json-body", "-", flag, value])
+                .expect_err(flag);
+            let shown = err.to_string();
+            assert!(shown.contains(flag) && shown.contains(rule), "{shown}");
+        }
+    }
+}

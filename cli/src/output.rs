@@ -1,0 +1,100 @@
+//! What `thena` prints on stdout: the ticket, as JSON or as a table. Everything else
+//! (messages, warnings, errors) goes to stderr, so that stdout can be piped into `jq`.
+
+use std::io::{self, IsTerminal, Write};
+
+use clap::{Arg, ArgMatches};
+use serde_json::Value;
+use thena_sdk::types::Ticket;
+
+use crate::exit::{Failure, Status};
+
+/// The output, as `--help` explains it.
+pub const HELP: &str = "\
+Output:
+  stdout carries the ticket (the response's data) as JSON: pretty on a terminal,
+  compact in a pipe, so `thena tickets create ... | jq .id` works. Messages and
+  errors go to stderr.";
+
+const OUTPUT: &str = "output";
+
+/// The properties `--output table` shows, in this order.
+const TABLE_FIELDS: [&str; 10] = [
+    "id",
+    "ticketIdentifier",
+    "title",
+    "status",
+    "priority",
+    "teamId",
+    "requestorEmail",
+    "assignedAgentEmail",
+    "createdAt",
+    "updatedAt",
+];
+
+/// The global `--output` option.
+pub fn arg() -> Arg {
+    Arg::new(OUTPUT)
+        .long(OUTPUT)
+        .help_heading(crate::config::GLOBAL)
+        .value_name("FORMAT")
+        .global(true)
+        .value_parser(["json", "table"])
+        .default_value("json")
+        .help("How the ticket is printed: json, or table (its main fields as aligned text)")
+}
+
+/// Prints the ticket on stdout in the format `--output` asks for.
+pub fn print(ticket: &Ticket, matches: &ArgMatches) -> Result<(), Failure> {
+    let json = serde_json::to_value(ticket)
+        .map_err(|e| Failure::new(Status::Failed, format!("cannot show the ticket: {e}")))?;
+    let stdout = io::stdout();
+    let text = match matches.get_one::<String>(OUTPUT).map(String::as_str) {
+        Some("table") => table(&json),
+        _ if stdout.is_terminal() => format!("{json:#}"),
+        _ => json.to_string(),
+    };
+    match writeln!(stdout.lock(), "{text}") {
+        // The reader has gone (`| head`): nothing is left to tell it.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::new(
+            Status::Failed,
+            format!("the request succeeded, but writing the ticket to stdout failed: {e}"),
+        )),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// The main fields, one per line, values aligned; `-` for a field the ticket lacks.
+fn table(ticket: &Value) -> String {
+    let width = TABLE_FIELDS.iter().map(|f| f.len()).max().unwrap_or(0);
+    TABLE_FIELDS
+        .iter()
+        .map(|field| {
+            let value = match &ticket[field] {
+                Value::Null => "-".to_owned(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            format!("{field:<width$}  {value}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_table_aligns_the_main_fields() {
+        let shown = table(&json!({"id": "t1", "title": "Printer", "ticketId": 3}));
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(lines.len(), TABLE_FIELDS.len());
+        assert_eq!(lines[0], "id                  t1");
+        assert_eq!(lines[2], "title               Printer");
+        assert_eq!(lines[3], "status              -");
+    }
+}

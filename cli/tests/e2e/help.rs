@@ -1,0 +1,113 @@
+//! What `--help` and `completions` show: every property of the spec as a flag, the
+//! configuration, the exit statuses.
+
+use heck::ToKebabCase;
+use serde_yaml::Value;
+
+use crate::thena;
+
+/// `(property, description)` of a component schema in spec/thena.yaml, in order.
+fn properties(schema: &str) -> Vec<(String, String)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/thena.yaml");
+    let text = std::fs::read_to_string(path).expect("read the spec");
+    let spec: Value = serde_yaml::from_str(&text).expect("the spec is YAML");
+    let properties = spec["components"]["schemas"][schema]["properties"]
+        .as_mapping()
+        .unwrap_or_else(|| panic!("{schema} has properties"));
+    properties
+        .iter()
+        .map(|(name, property)| {
+            let name = name.as_str().expect("a property name").to_owned();
+            let description = property["description"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            (name, description)
+        })
+        .collect()
+}
+
+#[test]
+fn every_body_property_of_the_spec_has_its_flag_with_its_description() {
+    for (schema, command) in [
+        ("CreateTicketBody", "create"),
+        ("UpdateTicketBody", "update"),
+    ] {
+        let help = thena(&["tickets", command, "--help"], &[], None);
+        assert_eq!(help.code, Some(0), "{help:#?}");
+        let properties = properties(schema);
+        assert!(properties.len() > 20, "{schema}: {properties:?}");
+        for (property, description) in &properties {
+            let flag = format!("--{} <", property.to_kebab_case());
+            let line = help
+                .stdout
+                .lines()
+                .position(|l| l.trim_start().starts_with(&flag))
+                .unwrap_or_else(|| panic!("{schema}.{property}: no {flag} in {}", help.stdout));
+            // The description is on the flag's line or, in clap's long layout, the next.
+            let shown = help
+                .stdout
+                .lines()
+                .skip(line)
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(
+                shown.contains(description.as_str()),
+                "{schema}.{property}: {shown}"
+            );
+        }
+        // And no flag that the spec does not have, beside --json-body and --help.
+        let flags = help
+            .stdout
+            .lines()
+            .take_while(|l| !l.starts_with("Global options"))
+            .filter_map(|l| l.trim_start().strip_prefix("--"))
+            .filter_map(|l| l.split([' ', '=']).next())
+            .filter(|f| *f != "json-body" && *f != "help")
+            .count();
+        assert_eq!(flags, properties.len(), "{}", help.stdout);
+    }
+}
+
+#[test]
+fn help_explains_the_key_the_settings_and_the_exit_statuses() {
+    let help = thena(&["--help"], &[], None);
+    assert_eq!(help.code, Some(0));
+    for needle in [
+        "THENA_API_KEY",
+        "never from a flag",
+        "shell history",
+        "THENA_BASE_URL",
+        "--base-url",
+        "--max-retries",
+        "--timeout",
+        "--sandbox",
+        "--output",
+        "2  usage error",
+        "3  the API refused",
+        "4  the server or the network failed",
+        "5  configuration error",
+    ] {
+        assert!(
+            help.stdout.contains(needle),
+            "no {needle:?} in\n{}",
+            help.stdout
+        );
+    }
+}
+
+#[test]
+fn completions_cover_the_generated_flags() {
+    for shell in ["bash", "zsh", "fish"] {
+        let run = thena(&["completions", shell], &[], None);
+        assert_eq!(run.code, Some(0), "{run:#?}");
+        assert!(
+            run.stdout.contains("requestor-email"),
+            "{shell}: {}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("de-duplication-key"), "{shell}");
+    }
+    thena(&["completions", "tcsh"], &[], None).failed(2, &["invalid value 'tcsh'"]);
+}
