@@ -10,9 +10,10 @@ Exit status:
   0  success: the ticket is on stdout
   2  usage error: an unknown flag, a missing or invalid property, an unreadable
      --json-body; nothing was sent
-  3  the API refused the request (4xx); the server's message is printed
-  4  the server or the network failed, after retries (5xx, timeouts, no answer, an
-     answer that does not decode)
+  3  the API refused the request (a 4xx other than 408 and 429); the server's
+     message is printed
+  4  the server or the network failed, after retries (5xx, 408, 429, timeouts, no
+     answer, an answer that does not decode): trying again later may succeed
   5  configuration error: no API key, an unusable base URL, the embedded sandbox
      could not start";
 
@@ -21,9 +22,9 @@ Exit status:
 pub enum Status {
     /// Bad input, caught before anything was sent.
     Usage = 2,
-    /// The API answered with a 4xx status.
+    /// The API refused the request: a 4xx status that says "not this" (not 408 or 429).
     Refused = 3,
-    /// The server or the network failed.
+    /// The server or the network failed, or the platform said "not now".
     Failed = 4,
     /// The client could not be set up.
     Config = 5,
@@ -65,7 +66,7 @@ impl From<thena_sdk::Error> for Failure {
     fn from(e: thena_sdk::Error) -> Self {
         let status = if matches!(e, thena_sdk::Error::InvalidRequest(_)) {
             Status::Usage
-        } else if e.status().is_some_and(|s| s.is_client_error()) {
+        } else if e.status().is_some_and(|s| s.is_client_error()) && !e.is_retryable() {
             Status::Refused
         } else {
             Status::Failed

@@ -156,6 +156,19 @@ fn a_failing_server_or_network_exits_4_after_retries() {
         .thena(&args)
         .failed(4, &["no response from", "timed out"]);
 
+    // Throttled until the retries ran out: "not now", not "not this".
+    server.sandbox.inject(
+        Fault::status(429)
+            .retry_after(0)
+            .times(2)
+            .on(Route::CreateTicket),
+    );
+    let args = create_with(&["--max-retries", "1"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    server
+        .thena(&args)
+        .failed(4, &["HTTP 429", "after 2 attempts"]);
+
     // Nothing listens on a port the sandbox gave up.
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
