@@ -1,7 +1,7 @@
 //! In-process benchmarks: the SDK's cost against the same requests written by hand,
 //! decode throughput and the sandbox's throughput, in one table.
 //!
-//! The measuring is criterion's (sdk/benches); this reads its results back from
+//! The measuring is criterion's (tests/benches); this reads its results back from
 //! `<target>/criterion/<group>/<function>/new/` and compares the pairs. Missed targets
 //! are reported, not failed: benchmarks are measurements, and a loaded machine is slow.
 
@@ -36,7 +36,7 @@ pub fn run(quick: bool) -> Result<(), String> {
         .args([
             "bench",
             "-p",
-            "thena-sdk",
+            "thena-tests",
             "--bench",
             "client",
             "--bench",

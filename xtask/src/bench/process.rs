@@ -1,5 +1,5 @@
 //! The SDK's overhead as users meet it: the `thena-sandbox` binary in a process of its
-//! own, the client (sdk/benches/overhead.rs, release) on tokio's default multi-thread
+//! own, the client (tests/benches/overhead.rs, release) on tokio's default multi-thread
 //! runtime, the SDK and hand-written reqwest in interleaved rounds.
 
 use std::io::{BufRead, BufReader};
@@ -50,7 +50,14 @@ pub fn run(quick: bool) -> Result<(), String> {
 
     let (rounds, calls) = if quick { ("10", "100") } else { ("30", "300") };
     let output = cargo()
-        .args(["bench", "--quiet", "-p", "thena-sdk", "--bench", "overhead"])
+        .args([
+            "bench",
+            "--quiet",
+            "-p",
+            "thena-tests",
+            "--bench",
+            "overhead",
+        ])
         .current_dir(crate::root())
         .env("THENA_BENCH_URL", url.trim())
         .env("THENA_BENCH_KEY", KEY)
