@@ -15,8 +15,9 @@ use crate::runtime::Runtime;
 /// Where the Thena platform's API lives.
 pub const DEFAULT_BASE_URL: &str = "https://platform.thena.ai";
 
-/// The `User-Agent` of every request: the SDK and its version.
-pub(crate) const USER_AGENT: &str = concat!("thena-sdk-rust/", env!("CARGO_PKG_VERSION"));
+/// The `User-Agent` of every request, unless `configure_http` sets another: the SDK and
+/// its version.
+const USER_AGENT: &str = concat!("thena-sdk-rust/", env!("CARGO_PKG_VERSION"));
 
 /// How a client behaves, fixed when it is built.
 #[derive(Clone, Debug)]
@@ -262,6 +263,7 @@ impl ClientBuilder {
         let tls =
             crate::tls::client_config(&roots).map_err(|e| ConfigError::Http(e.to_string()))?;
         let mut http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
             .connect_timeout(self.settings.connect_timeout)
             .tls_backend_preconfigured(tls);
         if let Some(configure) = &self.configure_http {

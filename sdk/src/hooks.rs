@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use reqwest::Request;
-use reqwest::header::{HeaderValue, USER_AGENT};
 use tracing::{Instrument, field};
 
 use crate::Client;
@@ -18,7 +17,7 @@ use crate::response::ResponseValue;
 use crate::runtime::OperationInfo;
 
 pub(crate) trait ClientHooks<Inner> {
-    /// Adds the credentials and the user agent.
+    /// Adds the credentials.
     async fn pre<E>(&self, request: &mut Request, info: &OperationInfo) -> Result<(), Error<E>>;
     /// Sends the request, retrying what is safe to retry, and reads the answer's body.
     async fn exec<E>(
@@ -36,11 +35,9 @@ pub(crate) trait ClientHooks<Inner> {
 
 impl ClientHooks<crate::runtime::Runtime> for Client {
     async fn pre<E>(&self, request: &mut Request, _: &OperationInfo) -> Result<(), Error<E>> {
-        let headers = request.headers_mut();
-        headers.insert(API_KEY_HEADER, self.inner.api_key.header_value());
-        headers
-            .entry(USER_AGENT)
-            .or_insert(HeaderValue::from_static(crate::config::USER_AGENT));
+        request
+            .headers_mut()
+            .insert(API_KEY_HEADER, self.inner.api_key.header_value());
         Ok(())
     }
 

@@ -4,6 +4,7 @@ mod bench;
 mod diff;
 mod generate;
 mod lint;
+mod mutants;
 mod package;
 mod prism;
 mod roles;
@@ -28,6 +29,9 @@ commands:
                        breaking or not; exits 1 if any breaks (unless
                        --allow-breaking), 2 if the comparison cannot be made
   test                 every check a submission must pass (what CI runs)
+  mutants [FILE...]    mutation testing of the SDK's runtime (or of these files of it)
+                       with cargo-mutants, installed on first use; every mutant must be
+                       caught by thena-sdk's tests (slow: not part of test)
   package              the published crates as users get them: cargo package (verified),
                        docs with -D warnings, dependencies' rust-version, and a crate
                        outside the workspace built on the SDK (part of test)
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         }
         ["test"] => test::run(),
         ["package"] => package::run(),
+        ["mutants", files @ ..] => mutants::run(files),
         ["bench", rest @ ..] => bench::run(rest),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
