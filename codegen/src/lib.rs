@@ -1,9 +1,12 @@
 //! Turns `spec/thena.yaml` into the Rust source of `thena-sdk`'s `src/generated.rs`.
 //!
 //! The spec is validated first ([`validate`]): anything progenitor cannot handle, or that
-//! would make the SDK brittle against a live server, is refused with its location. The
-//! output is deterministic: the same spec always gives byte-identical source.
+//! would make the SDK brittle against a live server, is refused with its location. A
+//! generator panic that validation did not foresee is caught and reported as an error.
+//! The output is deterministic: the same spec always gives byte-identical source.
 
+pub mod operations;
+mod panics;
 mod postprocess;
 pub mod spec;
 mod validate;
@@ -22,8 +25,13 @@ pub enum Error {
     Parse(String),
     /// The spec breaks one or more of the rules in [`validate`].
     Invalid(Vec<Violation>),
-    /// progenitor refused the spec.
-    Generator(progenitor::Error),
+    /// progenitor or typify refused the spec, or panicked on it.
+    Generator {
+        /// What the generator said.
+        message: String,
+        /// JSON pointer to the operation or component it names, when it names one.
+        pointer: Option<String>,
+    },
     /// progenitor produced tokens that do not parse as a Rust file.
     Syntax(syn::Error),
 }
@@ -36,7 +44,13 @@ impl fmt::Display for Error {
                 write!(f, "the spec breaks {} rule(s):", violations.len())?;
                 violations.iter().try_for_each(|v| write!(f, "\n  {v}"))
             }
-            Error::Generator(e) => write!(f, "progenitor failed: {e}"),
+            Error::Generator { message, pointer } => {
+                write!(f, "the generator cannot build it")?;
+                if let Some(pointer) = pointer {
+                    write!(f, " (at {pointer})")?;
+                }
+                write!(f, ": {message}")
+            }
             Error::Syntax(e) => write!(f, "generated code does not parse: {e}"),
         }
     }
@@ -60,12 +74,20 @@ pub fn parse(spec_yaml: &str) -> Result<openapiv3::OpenAPI, Error> {
 /// Validates the spec and generates the SDK's `generated.rs`, formatted and headed by
 /// [`HEADER`].
 pub fn generate(spec_yaml: &str) -> Result<String, Error> {
-    let spec = parse(spec_yaml)?;
-    let violations = validate(&spec);
+    generate_from(&parse(spec_yaml)?)
+}
+
+/// [`generate`] for a spec already parsed.
+pub fn generate_from(spec: &openapiv3::OpenAPI) -> Result<String, Error> {
+    let violations = validate(spec);
     if !violations.is_empty() {
         return Err(Error::Invalid(violations));
     }
+    build(spec)
+}
 
+/// Runs progenitor on a spec, catching its panics, and post-processes its output.
+fn build(spec: &openapiv3::OpenAPI) -> Result<String, Error> {
     // The SDK's hand-written runtime rides along in the client (`inner`) and must
     // implement the hooks that run every request (`HooksMode::Expected`).
     let mut settings = progenitor::GenerationSettings::new();
@@ -75,9 +97,13 @@ pub fn generate(spec_yaml: &str) -> Result<String, Error> {
         .with_derive("schemars::JsonSchema")
         .with_inner_type(quote::quote!(crate::runtime::Runtime))
         .with_hooks(progenitor::HooksMode::Expected);
-    let tokens = progenitor::Generator::new(&settings)
-        .generate_tokens(&spec)
-        .map_err(Error::Generator)?;
+    let refused = |message: String| Error::Generator {
+        pointer: panics::locate(spec, &message),
+        message,
+    };
+    let tokens = panics::catch(|| progenitor::Generator::new(&settings).generate_tokens(spec))
+        .map_err(refused)?
+        .map_err(|e| refused(e.to_string()))?;
 
     let mut file: syn::File = syn::parse2(tokens).map_err(Error::Syntax)?;
     postprocess::apply(&mut file);

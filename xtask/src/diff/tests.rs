@@ -513,3 +513,99 @@ fn arguments() {
     assert!(options(&["a", "b"]).is_err());
     assert!(options(&["--force"]).is_err());
 }
+
+/// BASE with its `dryRun` parameter declared on the path item instead of the operation.
+fn with_path_level_dry_run() -> String {
+    edited(
+        "      parameters:\n        - { name: dryRun, in: query, required: false, schema: { type: boolean } }\n",
+        "",
+    )
+    .replace(
+        "  /v1/things:\n",
+        "  /v1/things:\n    parameters:\n      - { name: dryRun, in: query, required: false, schema: { type: boolean } }\n",
+    )
+}
+
+#[test]
+fn a_required_path_level_parameter_added_breaks() {
+    let spec = edited(
+        "  /v1/things:\n",
+        "  /v1/things:\n    parameters:\n      - { name: X-Tenant, in: header, required: true, schema: { type: string } }\n",
+    );
+    let c = single(diff(BASE, &spec));
+    assert_breaking(
+        &c,
+        "builder::CreateThing::x_tenant",
+        "header parameter added (required)",
+    );
+    assert_eq!(c.group, Group::Operation("createThing".into()));
+}
+
+#[test]
+fn moving_a_parameter_to_the_path_item_changes_nothing() {
+    let moved = with_path_level_dry_run();
+    assert_eq!(diff(BASE, &moved), vec![]);
+    assert_eq!(diff(&moved, BASE), vec![]);
+    // The generator agrees: it builds the very same SDK.
+    let generated = |spec: &str| thena_codegen::generate(spec).expect("generates");
+    assert_eq!(generated(BASE), generated(&moved));
+    // A change to the parameter where it now lives is seen.
+    let c = single(diff(
+        &moved,
+        &moved.replace("required: false", "required: true"),
+    ));
+    assert_breaking(&c, "builder::CreateThing::dry_run", "became required");
+}
+
+#[test]
+fn an_operation_parameter_replaces_the_path_items_of_the_same_name() {
+    let both = with_path_level_dry_run().replace(
+        "      operationId: createThing\n",
+        "      operationId: createThing\n      parameters:\n        - { name: dryRun, in: query, required: true, schema: { type: boolean } }\n",
+    );
+    let c = single(diff(BASE, &both));
+    assert_breaking(&c, "builder::CreateThing::dry_run", "became required");
+}
+
+const CHARSET: &str = "application/json; charset=utf-8";
+
+#[test]
+fn media_type_parameters_change_nothing() {
+    let spec = BASE.replace("application/json", CHARSET);
+    assert_eq!(diff(BASE, &spec), vec![]);
+    assert_eq!(diff(&spec, BASE), vec![]);
+    let generated = |spec: &str| thena_codegen::generate(spec).expect("generates");
+    assert_eq!(generated(BASE), generated(&spec));
+}
+
+#[test]
+fn a_change_inside_a_body_under_a_media_type_with_parameters_is_seen() {
+    let inline = |kind: &str| {
+        edited(
+            r##"content: { application/json: { schema: { $ref: "#/components/schemas/ThingInput" } } }"##,
+            &format!(
+                "content: {{ \"{CHARSET}\": {{ schema: {{ type: object, properties: {{ n: {{ description: N, type: {kind} }} }} }} }} }}"
+            ),
+        )
+    };
+    let changes = diff(&inline("string"), &inline("integer"));
+    let c = changes
+        .iter()
+        .find(|c| c.what.contains("type string → integer"))
+        .unwrap_or_else(|| panic!("the retyped property is not reported: {changes:#?}"));
+    assert!(c.impact.is_breaking(), "{c:#?}");
+}
+
+#[test]
+fn a_response_that_is_no_longer_json_breaks() {
+    let spec = edited(
+        r##"      content: { application/json: { schema: { $ref: "#/components/schemas/Problem" } } }"##,
+        r##"      content: { application/problem+json: { schema: { $ref: "#/components/schemas/Problem" } } }"##,
+    );
+    let c = single(diff(BASE, &spec));
+    assert_breaking(
+        &c,
+        "builder::CreateThing::send",
+        "response 4XX: body JSON → application/problem+json",
+    );
+}
