@@ -5,6 +5,8 @@
 //! a response a live server may really send. Each violation names its location as a JSON
 //! pointer into the spec and the rule it breaks.
 
+#[cfg(test)]
+mod agreement;
 mod document;
 mod lenient;
 mod operations;

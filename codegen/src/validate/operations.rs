@@ -5,10 +5,14 @@
 
 use std::collections::HashSet;
 
-use openapiv3::{HeaderStyle, OpenAPI, Parameter, ParameterSchemaOrContent, PathStyle, QueryStyle};
+use openapiv3::{
+    HeaderStyle, OpenAPI, Parameter, ParameterSchemaOrContent, PathStyle, QueryStyle, ReferenceOr,
+    Schema, SchemaKind, Type,
+};
 
 use super::{Violation, violation};
 use crate::operations::{Body, Content, Operation, Response, media_pointer, operations};
+use crate::spec::resolve_schema;
 
 pub(super) fn check(spec: &OpenAPI, out: &mut Vec<Violation>) {
     let mut ids = HashSet::new();
@@ -54,6 +58,18 @@ fn parameters(spec: &OpenAPI, op: &Operation<'_>, out: &mut Vec<Violation>) {
             _ if matches!(data.format, ParameterSchemaOrContent::Content(_)) => {
                 Some("a parameter needs a `schema`, not `content` (progenitor refuses `content`)")
             }
+            Parameter::Query { .. } if !plain(spec, &data.format, true) => Some(
+                "a query parameter must be a string, number, integer or boolean, or an array \
+                 of them (progenitor cannot build a setter for anything else)",
+            ),
+            Parameter::Path { .. } | Parameter::Header { .. }
+                if !plain(spec, &data.format, false) =>
+            {
+                Some(
+                    "a path or header parameter must be a string, number, integer or boolean \
+                     (progenitor cannot build a setter for anything else)",
+                )
+            }
             _ => None,
         };
         if let Some(rule) = rule {
@@ -61,6 +77,40 @@ fn parameters(spec: &OpenAPI, op: &Operation<'_>, out: &mut Vec<Violation>) {
         }
     }
     same_name_elsewhere(spec, op, out);
+}
+
+/// Whether a parameter's schema is a plain value (or, where `arrays`, an array of them).
+fn plain(spec: &OpenAPI, format: &ParameterSchemaOrContent, arrays: bool) -> bool {
+    fn kind<'a>(spec: &'a OpenAPI, schema: &'a ReferenceOr<Schema>) -> Option<&'a SchemaKind> {
+        match schema {
+            ReferenceOr::Item(s) => Some(&s.schema_kind),
+            ReferenceOr::Reference { reference } => {
+                resolve_schema(spec, reference).map(|s| &s.schema_kind)
+            }
+        }
+    }
+    let scalar = |k: Option<&SchemaKind>| {
+        matches!(
+            k,
+            Some(SchemaKind::Type(
+                Type::String(_) | Type::Number(_) | Type::Integer(_) | Type::Boolean(_)
+            ))
+        )
+    };
+    let ParameterSchemaOrContent::Schema(schema) = format else {
+        return false;
+    };
+    match kind(spec, schema) {
+        Some(SchemaKind::Type(Type::Array(a))) if arrays => a.items.as_ref().is_some_and(|i| {
+            scalar(match i {
+                ReferenceOr::Item(s) => Some(&s.schema_kind),
+                ReferenceOr::Reference { reference } => {
+                    resolve_schema(spec, reference).map(|s| &s.schema_kind)
+                }
+            })
+        }),
+        k => scalar(k),
+    }
 }
 
 /// progenitor keys an operation's parameters by name alone: of two with the same name,
@@ -397,6 +447,14 @@ mod tests {
             (
                 "{ name: q, in: query, content: { application/json: { schema: { type: string } } } }",
                 "`content`",
+            ),
+            (
+                "{ name: q, in: query, schema: { type: object, properties: { a: { type: string } } } }",
+                "a query parameter must be",
+            ),
+            (
+                "{ name: q, in: header, schema: { type: object, properties: { a: { type: string } } } }",
+                "path or header",
             ),
         ] {
             generator_refuses(&with_parameter(param));

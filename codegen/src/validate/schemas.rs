@@ -1,6 +1,9 @@
 //! Schemas typify can turn into Rust types. It panics on most `not` schemas, on an
-//! unknown `type`, on an exclusive bound without its bound (progenitor's conversion does),
-//! and on a `default` or `enum` value it cannot render as a value of the type.
+//! unknown `type`, on many schemas without a `type` (a lone `format`, ...), on a `type`
+//! next to `oneOf`/`anyOf`/`allOf`, on an exclusive bound without its bound, on a
+//! `format` its type does not have, and on a `default` or `enum` value it cannot render
+//! as a value of the type (or renders into a default function that panics when the SDK
+//! runs).
 
 use serde_yaml::{Mapping, Value};
 
@@ -8,6 +11,24 @@ use super::document::schemas;
 use super::{Violation, violation};
 
 const TYPES: [&str; 6] = ["string", "number", "integer", "boolean", "array", "object"];
+
+/// What a schema without a `type` may carry: typify guesses a type from some other
+/// keywords and panics on the rest, so only schemas it reads the same way every time
+/// pass: a `$ref`, a combinator, or nothing but documentation (any value).
+const UNTYPED: [&str; 12] = [
+    "$ref",
+    "allOf",
+    "oneOf",
+    "anyOf",
+    "nullable",
+    "description",
+    "title",
+    "example",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "externalDocs",
+];
 
 pub(super) fn check(doc: &Value, out: &mut Vec<Violation>) {
     for (ptr, schema) in schemas(doc) {
@@ -18,6 +39,20 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Violation>) {
             ));
         }
         let typ = schema.get("type").and_then(Value::as_str);
+        if typ.is_none() {
+            untyped(&ptr, schema, out);
+        }
+        for combinator in ["allOf", "oneOf", "anyOf"] {
+            if typ.is_some() && schema.contains_key(combinator) {
+                out.push(violation(
+                    &format!("{ptr}/{combinator}"),
+                    &format!(
+                        "a schema with a `type` may not also have `{combinator}` (typify panics \
+                         merging them): give the branches their types instead"
+                    ),
+                ));
+            }
+        }
         if let Some(t) = typ.filter(|t| !TYPES.contains(t)) {
             out.push(violation(
                 &format!("{ptr}/type"),
@@ -36,16 +71,76 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Violation>) {
                 ));
             }
         }
+        if let Some(t) = typ.filter(|t| !["string", "integer", "number"].contains(t))
+            && schema.contains_key("format")
+        {
+            out.push(violation(
+                &format!("{ptr}/format"),
+                &format!("a {t} has no `format` (typify panics on one)"),
+            ));
+        }
         let nullable = schema.get("nullable").and_then(Value::as_bool) == Some(true);
         if let (Some(t), Some(default)) = (typ, schema.get("default"))
-            && !fits(t, nullable, default)
+            && let Some(why) = unfit_default(t, nullable, schema, default)
         {
             out.push(violation(
                 &format!("{ptr}/default"),
-                &format!("the default must be a {t} (typify panics rendering it otherwise)"),
+                &format!(
+                    "{why} (typify refuses such a default, or builds a default function that \
+                     panics at run time)"
+                ),
             ));
         }
         enum_values(&ptr, schema, typ, nullable, out);
+    }
+}
+
+/// Why `default` is not a value the schema accepts, as far as a rule can tell: of the
+/// type, among the enum values, within the bounds; a formatted or patterned string gets
+/// no default (typify parses it, and no rule here parses formats or patterns).
+fn unfit_default(t: &str, nullable: bool, schema: &Mapping, default: &Value) -> Option<String> {
+    let number = |key: &str| schema.get(key).and_then(Value::as_f64);
+    if !fits(t, nullable, default) {
+        return Some(format!("the default must be a {t}"));
+    }
+    if let Some(values) = schema.get("enum").and_then(Value::as_sequence)
+        && !values.contains(default)
+    {
+        return Some("the default must be one of the enum values".into());
+    }
+    if let Some(text) = default.as_str() {
+        if schema.contains_key("format") || schema.contains_key("pattern") {
+            return Some("a string with a format or pattern must have no default".into());
+        }
+        let chars = text.chars().count() as f64;
+        let short = number("minLength").is_some_and(|min| chars < min);
+        let long = number("maxLength").is_some_and(|max| chars > max);
+        if short || long {
+            return Some("the default must have a length within minLength and maxLength".into());
+        }
+    }
+    if let Some(n) = default.as_f64() {
+        let low = number("minimum").is_some_and(|min| n < min);
+        let high = number("maximum").is_some_and(|max| n > max);
+        if low || high {
+            return Some("the default must lie within minimum and maximum".into());
+        }
+    }
+    None
+}
+
+fn untyped(ptr: &str, schema: &Mapping, out: &mut Vec<Violation>) {
+    let keys = schema.keys().filter_map(Value::as_str);
+    // `not` has a rule of its own.
+    let reported = |k: &&str| UNTYPED.contains(k) || *k == "not" || k.starts_with("x-");
+    for key in keys.filter(|k| !reported(k)) {
+        out.push(violation(
+            &format!("{ptr}/{key}"),
+            &format!(
+                "a schema without a `type` may not have `{key}`: give it a type (typify guesses \
+                 one from some keywords and panics on others)"
+            ),
+        ));
     }
 }
 
@@ -103,9 +198,62 @@ mod tests {
     }
 
     #[test]
+    fn untyped_schemas_carry_only_references_combinators_and_docs() {
+        let v = refused(&with_property("{ description: d, format: date-time }"));
+        assert_eq!(
+            v.pointer,
+            "/components/schemas/Input/properties/extra/format"
+        );
+        assert!(v.rule.contains("without a `type`"), "{v}");
+        let fine = "{ description: anything, nullable: true, oneOf: [{ type: string }, { type: integer }] }";
+        assert_eq!(violations(&with_property(fine)), vec![]);
+        assert_eq!(violations(&with_property("{}")), vec![]);
+    }
+
+    #[test]
     fn not_schemas_are_refused() {
         let v = refused(&with_property("{ not: { type: string } }"));
         assert_eq!(v.pointer, "/components/schemas/Input/properties/extra/not");
+        let v = refused(&with_property("{ type: string, not: { type: string } }"));
+        assert_eq!(v.pointer, "/components/schemas/Input/properties/extra/not");
+    }
+
+    #[test]
+    fn exclusive_bound_needs_its_bound() {
+        // With a keyword its type does not have, openapiv3 keeps the schema untyped
+        // underneath, and progenitor's conversion panics on the lone exclusive bound.
+        let v = refused(&with_property("{ type: string, exclusiveMinimum: true }"));
+        assert_eq!(
+            v.pointer,
+            "/components/schemas/Input/properties/extra/exclusiveMinimum"
+        );
+        let bounded = "{ type: integer, minimum: 1, exclusiveMinimum: true }";
+        assert_eq!(violations(&with_property(bounded)), vec![]);
+    }
+
+    #[test]
+    fn only_strings_and_numbers_have_a_format() {
+        let v = refused(&with_property("{ type: boolean, format: date-time }"));
+        assert_eq!(
+            v.pointer,
+            "/components/schemas/Input/properties/extra/format"
+        );
+        assert_eq!(
+            violations(&with_property("{ type: integer, format: int32 }")),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn a_type_is_not_combined_with_branches() {
+        // typify merges the two, and panics when the merge meets a default.
+        let merged =
+            "{ type: boolean, default: false, oneOf: [{ type: string }, { type: integer }] }";
+        let v = refused(&with_property(merged));
+        assert_eq!(
+            v.pointer,
+            "/components/schemas/Input/properties/extra/oneOf"
+        );
     }
 
     #[test]
@@ -113,24 +261,6 @@ mod tests {
         let v = refused(&with_property("{ type: text }"));
         assert_eq!(v.pointer, "/components/schemas/Input/properties/extra/type");
         assert!(v.rule.contains("\"text\""), "{v}");
-    }
-
-    #[test]
-    fn exclusive_bound_needs_its_bound() {
-        let v = refused(&with_property("{ exclusiveMinimum: true }"));
-        assert_eq!(
-            v.pointer,
-            "/components/schemas/Input/properties/extra/exclusiveMinimum"
-        );
-        assert_eq!(
-            violations(&with_property(
-                "{ type: integer, minimum: 1, exclusiveMinimum: true }"
-            ))
-            .into_iter()
-            .filter(|v| v.rule.contains("exclusiveMinimum"))
-            .count(),
-            0
-        );
     }
 
     #[test]
@@ -142,6 +272,30 @@ mod tests {
         );
         let v = refused(&with_property("{ type: string, default: 3 }"));
         assert!(v.rule.contains("must be a string"), "{v}");
+        for (schema, says) in [
+            ("{ type: string, enum: [a, b], default: c }", "enum values"),
+            (
+                "{ type: integer, maximum: 1, default: 2 }",
+                "minimum and maximum",
+            ),
+        ] {
+            let v = refused(&with_property(schema));
+            assert!(v.rule.contains(says), "{schema}: {v}");
+        }
+        // These the generator builds, into a default function that unwraps the value and
+        // so panics in the SDK at run time.
+        for (schema, says) in [
+            (
+                "{ type: string, format: date-time, default: x }",
+                "format or pattern",
+            ),
+            ("{ type: string, maxLength: 1, default: xy }", "length"),
+        ] {
+            let v = single(&with_property(schema));
+            assert!(v.rule.contains(says), "{schema}: {v}");
+        }
+        let fine = "{ type: string, enum: [a, b], default: b, maxLength: 1 }";
+        assert_eq!(violations(&with_property(fine)), vec![]);
         let v = refused(&with_property("{ type: integer, enum: [1, two] }"));
         assert_eq!(
             v.pointer,
