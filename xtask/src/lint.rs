@@ -328,7 +328,7 @@ components:
     fn error_response_must_reference_a_component() {
         let spec = BASE.replace(
             "        \"5XX\": { $ref: \"#/components/responses/Err\" }",
-            "        \"5XX\": { description: no body }",
+            "        \"5XX\":\n          description: inline\n          content: { application/json: { schema: { type: object, properties: { m: { type: string, nullable: true } } } } }",
         );
         let v = single(&spec);
         assert_eq!(v.pointer, "/paths/~1v1~1things~1{id}/get/responses/5XX");

@@ -507,16 +507,7 @@ fn sound() -> impl Strategy<Value = Sound> {
         (at, select(&["colorCode", "x-y", "type", "2fa"][..]))
             .prop_map(|(at, name)| Sound::AddProperty { at, name }),
         at.prop_map(|at| Sound::Require { at }),
-        (
-            at,
-            select(
-                &[
-                    ("maxLength", "10"),
-                    ("minLength", "1"),
-                    ("pattern", "'^[a-z]*$'")
-                ][..]
-            )
-        )
+        (at, select(&[("maxLength", "10"), ("minLength", "1"),][..]))
             .prop_map(|(at, (key, value))| Sound::Constrain { at, key, value }),
         at.prop_map(|at| Sound::Charset { at }),
         at.prop_map(|at| Sound::HoistParameters { at }),

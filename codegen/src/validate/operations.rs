@@ -55,6 +55,12 @@ fn parameters(spec: &OpenAPI, op: &Operation<'_>, out: &mut Vec<Violation>) {
                 Some("a header parameter must have style simple (progenitor refuses others)")
             }
             Parameter::Cookie { .. } => Some("cookie parameters are not supported by progenitor"),
+            // The generated code converts a header value with `?` into the SDK's Error,
+            // which has no conversion from reqwest's InvalidHeaderValue.
+            Parameter::Header { .. } => Some(
+                "header parameters are not supported: the SDK's Error cannot hold an invalid \
+                 header value, so the generated code would not compile",
+            ),
             _ if matches!(data.format, ParameterSchemaOrContent::Content(_)) => {
                 Some("a parameter needs a `schema`, not `content` (progenitor refuses `content`)")
             }
@@ -62,14 +68,10 @@ fn parameters(spec: &OpenAPI, op: &Operation<'_>, out: &mut Vec<Violation>) {
                 "a query parameter must be a string, number, integer or boolean, or an array \
                  of them (progenitor cannot build a setter for anything else)",
             ),
-            Parameter::Path { .. } | Parameter::Header { .. }
-                if !plain(spec, &data.format, false) =>
-            {
-                Some(
-                    "a path or header parameter must be a string, number, integer or boolean \
-                     (progenitor cannot build a setter for anything else)",
-                )
-            }
+            Parameter::Path { .. } if !plain(spec, &data.format, false) => Some(
+                "a path parameter must be a string, number, integer or boolean (progenitor \
+                 cannot build a setter for anything else)",
+            ),
             _ => None,
         };
         if let Some(rule) = rule {
@@ -303,8 +305,9 @@ fn kind<'a>(r: &Response<'a>) -> Kind<'a> {
     }
 }
 
-/// Statuses progenitor decodes, and one type for each side: it panics when the
-/// responses it decodes as success (or as error) would need two.
+/// Statuses progenitor decodes, JSON content the SDK can decode, and one type for each
+/// side: progenitor panics when the responses it decodes as success (or as error) would
+/// need two.
 fn responses(op: &Operation<'_>, out: &mut Vec<Violation>) {
     for r in &op.responses {
         if !r.class.success && !r.class.error || r.status == "101" {
@@ -317,8 +320,17 @@ fn responses(op: &Operation<'_>, out: &mut Vec<Violation>) {
                 ),
             ));
         }
-        if let Content::Json { media_type, media } = r.content {
-            json_media(&media_pointer(&r.defined_at, media_type), media, out);
+        match r.content {
+            Content::Json { media_type, media } => {
+                json_media(&media_pointer(&r.defined_at, media_type), media, out)
+            }
+            // progenitor decodes other content as a byte stream and no content as `()`,
+            // through ResponseValue::stream and ::empty, which the SDK's runtime has not.
+            Content::Other { .. } | Content::None => out.push(violation(
+                &r.defined_at,
+                "a response needs JSON content (`application/json`, parameters allowed): the \
+                 SDK decodes JSON only, so the generated code would not compile",
+            )),
         }
     }
     for success in [true, false] {
@@ -452,16 +464,24 @@ mod tests {
                 "{ name: q, in: query, schema: { type: object, properties: { a: { type: string } } } }",
                 "a query parameter must be",
             ),
-            (
-                "{ name: q, in: header, schema: { type: object, properties: { a: { type: string } } } }",
-                "path or header",
-            ),
         ] {
             generator_refuses(&with_parameter(param));
             let v = single(&with_parameter(param));
             assert_eq!(v.pointer, "/paths/~1v1~1things/post/parameters/0");
             assert!(v.rule.contains(says), "{param}: {v}");
         }
+    }
+
+    #[test]
+    fn header_parameters_are_refused() {
+        let v = single(&with_parameter(
+            "{ name: X-Tenant, in: header, schema: { type: string } }",
+        ));
+        assert_eq!(v.pointer, "/paths/~1v1~1things/post/parameters/0");
+        assert!(
+            v.rule.contains("header parameters are not supported"),
+            "{v}"
+        );
     }
 
     #[test]
@@ -579,7 +599,7 @@ mod tests {
     fn ignored_statuses_are_refused() {
         let v = single(&BASE.replace(
             "\"4XX\": { $ref: \"#/components/responses/Err\" }",
-            "\"4XX\": { $ref: \"#/components/responses/Err\" }\n        \"302\": { description: moved }",
+            "\"4XX\": { $ref: \"#/components/responses/Err\" }\n        \"302\": { $ref: \"#/components/responses/Err\" }",
         ));
         assert_eq!(v.pointer, "/paths/~1v1~1things/post/responses/302");
         assert!(v.rule.contains("progenitor ignores it"), "{v}");
@@ -610,14 +630,19 @@ mod tests {
     }
 
     #[test]
-    fn raw_and_empty_responses_are_different_types() {
-        let spec = BASE.replace(
-            "\"4XX\": { $ref: \"#/components/responses/Err\" }",
-            "\"4XX\": { description: e, content: { text/plain: { schema: { type: string } } } }\n        \"5XX\": { description: e }",
-        );
-        generator_refuses(&spec);
-        let v = single(&spec);
-        assert_eq!(v.pointer, "/paths/~1v1~1things/post/responses/5XX");
+    fn responses_need_json_content() {
+        for response in [
+            "{ description: e, content: { text/plain: { schema: { type: string } } } }",
+            "{ description: e }",
+        ] {
+            let spec = BASE.replace(
+                "\"4XX\": { $ref: \"#/components/responses/Err\" }",
+                &format!("\"4XX\": {response}"),
+            );
+            let v = single(&spec);
+            assert_eq!(v.pointer, "/paths/~1v1~1things/post/responses/4XX");
+            assert!(v.rule.contains("JSON content"), "{v}");
+        }
     }
 
     #[test]

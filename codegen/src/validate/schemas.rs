@@ -3,7 +3,7 @@
 //! next to `oneOf`/`anyOf`/`allOf`, on an exclusive bound without its bound, on a
 //! `format` its type does not have, and on a `default` or `enum` value it cannot render
 //! as a value of the type (or renders into a default function that panics when the SDK
-//! runs).
+//! runs). And it writes code that needs crates the SDK lacks for a pattern or a uuid.
 
 use serde_yaml::{Mapping, Value};
 
@@ -70,6 +70,22 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Violation>) {
                     &format!("`{flag}: true` needs a `{bound}` (the generator panics without one)"),
                 ));
             }
+        }
+        // typify validates a pattern with the `regress` crate and makes a uuid a
+        // `uuid::Uuid`: crates the SDK does not depend on.
+        if schema.contains_key("pattern") {
+            out.push(violation(
+                &format!("{ptr}/pattern"),
+                "patterns are not supported: the generated code would check them with the \
+                 regress crate, which the SDK does not depend on",
+            ));
+        }
+        if schema.get("format").and_then(Value::as_str) == Some("uuid") {
+            out.push(violation(
+                &format!("{ptr}/format"),
+                "format uuid is not supported: the generated code would use the uuid crate, \
+                 which the SDK does not depend on",
+            ));
         }
         if let Some(t) = typ.filter(|t| !["string", "integer", "number"].contains(t))
             && schema.contains_key("format")
@@ -253,6 +269,20 @@ mod tests {
         assert_eq!(
             v.pointer,
             "/components/schemas/Input/properties/extra/oneOf"
+        );
+    }
+
+    #[test]
+    fn schemas_needing_other_crates_are_refused() {
+        let v = single(&with_property("{ type: string, pattern: '^a' }"));
+        assert_eq!(
+            v.pointer,
+            "/components/schemas/Input/properties/extra/pattern"
+        );
+        let v = single(&with_property("{ type: string, format: uuid }"));
+        assert_eq!(
+            v.pointer,
+            "/components/schemas/Input/properties/extra/format"
         );
     }
 
