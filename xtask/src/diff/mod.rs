@@ -11,6 +11,7 @@
 mod change;
 mod keywords;
 mod operations;
+mod presence;
 mod report;
 mod schemas;
 #[cfg(test)]

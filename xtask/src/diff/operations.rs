@@ -5,7 +5,8 @@ use openapiv3::{OpenAPI, ParameterSchemaOrContent};
 use thena_codegen::operations::{self as model, Content, Operation};
 
 use super::change::{Change, Group, breaking, compatible};
-use super::schemas::{Place, Slot, compare as compare_schema};
+use super::presence::Slot;
+use super::schemas::{Place, compare as compare_schema, enum_components};
 use super::{keyed, union};
 use crate::roles::Roles;
 use crate::rust_names::{builder, client_method, pascal, snake};
@@ -36,6 +37,7 @@ fn operations(spec: &OpenAPI) -> Vec<(String, Op<'_>)> {
 /// Compares every operation of the two specs.
 pub fn compare(old_spec: &OpenAPI, new_spec: &OpenAPI, out: &mut Vec<Change>) {
     let (old, new) = (operations(old_spec), operations(new_spec));
+    let enums = enum_components(new_spec);
     for (key, old, new) in union(&keyed(&old), &keyed(&new)) {
         let place = Place {
             group: Group::Operation(key.to_string()),
@@ -43,6 +45,7 @@ pub fn compare(old_spec: &OpenAPI, new_spec: &OpenAPI, out: &mut Vec<Change>) {
             within: String::new(),
             type_name: pascal(key),
             roles: Roles::REQUEST,
+            enums: enums.clone(),
         };
         match (old, new) {
             (Some(old), Some(new)) => compare_operation(out, &place, key, old, new),
@@ -86,6 +89,7 @@ fn compare_operation(out: &mut Vec<Change>, place: &Place, key: &str, old: &Op<'
         within: String::new(),
         type_name: format!("{}{type_suffix}", pascal(key)),
         roles,
+        ..place.clone()
     };
     parameters(out, &member, old, new);
     request_body(out, &member("body", "Body", Roles::REQUEST), old, new);
@@ -130,9 +134,9 @@ fn parameters(
                     ParameterSchemaOrContent::Schema(sb),
                 ) = (&a.format, &b.format)
                 {
-                    let slot = Slot::Field {
+                    let slot = Slot::Parameter {
                         required: (a.required, b.required),
-                        fails_at: "send()",
+                        query: location == "query",
                     };
                     compare_schema(out, &place, slot, sa.into(), sb.into());
                 }

@@ -609,3 +609,76 @@ fn a_response_that_is_no_longer_json_breaks() {
         "response 4XX: body JSON → application/problem+json",
     );
 }
+
+#[test]
+fn a_parameter_becoming_optional_or_getting_a_default_does_not_break() {
+    let required = edited(
+        "required: false, schema: { type: boolean }",
+        "required: true, schema: { type: boolean }",
+    );
+    let c = single(diff(&required, BASE));
+    assert_compatible(&c, "builder::CreateThing::dry_run", "became optional");
+    assert!(c.impact.reason().contains("setter is unchanged"), "{c:#?}");
+    let c = single(edit(
+        "schema: { type: boolean } }",
+        "schema: { type: boolean, default: false } }",
+    ));
+    assert_compatible(&c, "builder::CreateThing::dry_run", "default changed");
+}
+
+/// BASE with required boolean, integer and list properties on ThingInput.
+fn with_required_values() -> String {
+    edited("required: [name]", "required: [name, urgent, size, tags]").replace(
+        "        note:",
+        "        urgent: { description: U, type: boolean }\n        size: { description: S, type: integer }\n        tags: { description: T, type: array, items: { type: string } }\n        note:",
+    )
+}
+
+#[test]
+fn request_properties_set_by_value_may_become_optional() {
+    let old = with_required_values();
+    let changes = diff(&old, &old.replace("[name, urgent, size, tags]", "[name]"));
+    let find = |item: &str| {
+        changes
+            .iter()
+            .find(|c| c.item == item)
+            .unwrap_or_else(|| panic!("no change to {item}: {changes:#?}"))
+    };
+    // `.urgent(true)` and `.size(5)` still compile: the values convert into Some.
+    assert_compatible(
+        find("types::ThingInput::urgent"),
+        "types::ThingInput::urgent",
+        "became optional",
+    );
+    assert_compatible(
+        find("types::ThingInput::size"),
+        "types::ThingInput::size",
+        "became optional",
+    );
+    // An optional list is not sent while empty.
+    let tags = find("types::ThingInput::tags");
+    assert_breaking(tags, "types::ThingInput::tags", "became optional");
+    assert!(
+        tags.impact.reason().contains("no longer sent while empty"),
+        "{tags:#?}"
+    );
+}
+
+#[test]
+fn an_optional_list_may_become_nullable_in_a_request_not_in_a_response() {
+    let list = "{ description: T, type: array, items: { type: string } }";
+    let nullable = "{ description: T, type: array, items: { type: string }, nullable: true }";
+    let old = edited(
+        "        note:",
+        &format!("        tags: {list}\n        note:"),
+    );
+    let c = single(diff(&old, &old.replace(list, nullable)));
+    assert_compatible(&c, "types::ThingInput::tags", "became nullable");
+    let old = edited(
+        "        id: { type: string }\n",
+        &format!("        id: {{ type: string }}\n        tags: {list}\n"),
+    );
+    let c = single(diff(&old, &old.replace(list, nullable)));
+    assert_breaking(&c, "types::Thing::tags", "became nullable");
+    assert!(c.impact.reason().contains("from a list or map"), "{c:#?}");
+}
