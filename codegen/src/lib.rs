@@ -123,6 +123,37 @@ mod tests {
         assert_eq!(first, generate(SPEC).expect("generates again"));
     }
 
+    /// The case: a request body with a second media type. Validation names its
+    /// pointer; and were validation to miss it, progenitor's panic would still be an error
+    /// naming the operation, not a crash.
+    #[test]
+    fn a_second_request_media_type_is_an_error_not_a_panic() {
+        let spec = SPEC.replace(
+            "              $ref: \"#/components/schemas/CreateTicketBody\"\n",
+            "              $ref: \"#/components/schemas/CreateTicketBody\"\n          application/xml:\n            schema:\n              type: string\n",
+        );
+        assert_ne!(spec, SPEC);
+        match generate(&spec) {
+            Err(Error::Invalid(v)) => {
+                assert_eq!(v.len(), 1, "{v:#?}");
+                assert_eq!(
+                    v[0].pointer,
+                    "/paths/~1v1~1tickets/post/requestBody/content"
+                );
+            }
+            other => panic!("expected a validation error, got {:?}", other.map(|_| ())),
+        }
+        let parsed = parse(&spec).expect("parses");
+        match build(&parsed) {
+            Err(e @ Error::Generator { .. }) => {
+                let text = e.to_string();
+                assert!(text.contains("(at /paths/~1v1~1tickets/post)"), "{text}");
+                assert!(text.contains("more media types than expected"), "{text}");
+            }
+            other => panic!("expected a generator error, got {:?}", other.map(|_| ())),
+        }
+    }
+
     #[test]
     fn rejects_unparsable_yaml() {
         assert!(matches!(

@@ -268,6 +268,16 @@ components:
     }
 
     #[test]
+    fn a_second_request_media_type_is_refused_with_its_pointer() {
+        let v = single(&BASE.replace(
+            r##"content: { application/json: { schema: { $ref: "#/components/schemas/ThingInput" } } }"##,
+            r##"content: { application/json: { schema: { $ref: "#/components/schemas/ThingInput" } }, text/plain: { schema: { type: string } } }"##,
+        ));
+        assert_eq!(v.pointer, "/paths/~1v1~1things/post/requestBody/content");
+        assert!(v.rule.contains("exactly one media type"), "{v}");
+    }
+
+    #[test]
     fn operation_without_summary_or_description() {
         let v = single(&BASE.replace("      description: Fetch a thing\n", ""));
         assert_eq!(v.pointer, "/paths/~1v1~1things~1{id}/get");
