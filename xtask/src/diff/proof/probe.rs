@@ -8,14 +8,13 @@
 //! - sends each operation, with every parameter and with only the required ones, to a
 //!   local server that answers with every documented status, the documented example
 //!   bodies and bodies on the edges of the response schemas, and checks that each
-//!   answer decodes (or fails) as the status says, printing the query and headers sent;
+//!   answer decodes (or fails) as the status says, printing the query sent (lint
+//!   refuses header parameters);
 //! - reads every field of every response type, naming its type, and matches every
 //!   response enum exhaustively; constructs every variant of every request enum.
 //!
 //! A change breaks users when the probe no longer compiles, fails, or prints something
 //! else than against the unchanged SDK.
-
-use std::collections::BTreeSet;
 
 use heck::ToKebabCase;
 use openapiv3::{OpenAPI, ParameterSchemaOrContent};
@@ -48,7 +47,6 @@ impl Examples<'_> {
 pub fn write(spec: &OpenAPI, shape: &Shape, examples: &Examples<'_>) -> Result<String, String> {
     let mut out = String::from(PRELUDE);
     let mut calls = Vec::new();
-    let mut header_names = BTreeSet::new();
     for op in operations(spec) {
         let id = op
             .operation
@@ -61,16 +59,10 @@ pub fn write(spec: &OpenAPI, shape: &Shape, examples: &Examples<'_>) -> Result<S
             .iter()
             .find(|o| o.method == method)
             .ok_or_else(|| format!("the SDK has no Client::{method}"))?;
-        for p in &op.parameters {
-            if p.location() == "header" {
-                header_names.insert(p.name().to_ascii_lowercase());
-            }
-        }
         out += &operation(spec, shape, &op, id, sdk_op, examples)?;
         calls.push(format!("{method}(&client, server).await;"));
     }
     out += &readers(shape);
-    let headers: Vec<_> = header_names.iter().map(|h| format!("{h:?}")).collect();
     out += &format!(
         "fn main() {{
             // An SDK that hangs fails the probe instead of the test run.
@@ -79,7 +71,7 @@ pub fn write(spec: &OpenAPI, shape: &Shape, examples: &Examples<'_>) -> Result<S
                 eprintln!(\"the probe did not finish in two minutes\");
                 std::process::exit(3);
             }});
-            let server = &server::Server::start(&[{}]);
+            let server = &server::Server::start();
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -95,7 +87,6 @@ pub fn write(spec: &OpenAPI, shape: &Shape, examples: &Examples<'_>) -> Result<S
             }});
             enums();
         }}",
-        headers.join(", "),
         calls.join("\n")
     );
     let file = syn::parse_file(&out).map_err(|e| format!("the probe does not parse: {e}"))?;
@@ -387,22 +378,22 @@ mod server {
         request: String,
     }
 
-    /// Answers every request with the body set last, and keeps the query and the
-    /// header parameters of the last request.
+    /// Answers every request with the body set last, and keeps the query of the last
+    /// request.
     pub struct Server {
         url: String,
         state: Arc<Mutex<State>>,
     }
 
     impl Server {
-        pub fn start(headers: &'static [&'static str]) -> Server {
+        pub fn start() -> Server {
             let listener = TcpListener::bind("127.0.0.1:0").expect("a local port");
             let url = format!("http://{}", listener.local_addr().expect("an address"));
             let state = Arc::new(Mutex::new(State::default()));
             let shared = Arc::clone(&state);
             std::thread::spawn(move || {
                 for stream in listener.incoming().flatten() {
-                    answer(stream, &shared, headers);
+                    answer(stream, &shared);
                 }
             });
             Server { url, state }
@@ -424,7 +415,7 @@ mod server {
         }
     }
 
-    fn answer(stream: TcpStream, state: &Mutex<State>, headers: &[&str]) {
+    fn answer(stream: TcpStream, state: &Mutex<State>) {
         let Ok(read_half) = stream.try_clone() else {
             return;
         };
@@ -435,26 +426,22 @@ mod server {
         }
         let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
         let query = target.split_once('?').map_or("", |(_, q)| q).to_string();
-        let (mut length, mut seen) = (0usize, Vec::new());
+        let mut length = 0usize;
         loop {
             line.clear();
             if reader.read_line(&mut line).is_err() || line.trim_end().is_empty() {
                 break;
             }
-            if let Some((name, value)) = line.trim_end().split_once(':') {
-                let name = name.trim().to_ascii_lowercase();
-                if name == "content-length" {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-                if headers.contains(&name.as_str()) {
-                    seen.push(format!("{name}={}", value.trim()));
-                }
+            if let Some((name, value)) = line.trim_end().split_once(':')
+                && name.trim().eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap_or(0);
             }
         }
         let mut body = vec![0; length];
         let _ = reader.read_exact(&mut body);
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.request = format!("query={query} headers={}", seen.join("&"));
+        state.request = format!("query={query}");
         let response = format!(
             "HTTP/1.1 {} Probe\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
             state.status,
