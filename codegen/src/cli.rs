@@ -518,9 +518,16 @@ paths:
       requestBody:
         content: { application/json: { schema: { $ref: "#/components/schemas/Thing" } } }
       responses:
-        "200": { description: ok }
+        "200":
+          description: ok
+          content: { application/json: { schema: { $ref: "#/components/schemas/Done" } } }
 components:
   schemas:
+    Done:
+      description: What the server answers
+      type: object
+      properties:
+        id: { type: string, nullable: true }
     Colour:
       description: A colour
       type: string

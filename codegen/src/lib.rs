@@ -2,10 +2,13 @@
 //! ([`generate`]) and of the `thena` command line's `src/generated.rs` ([`generate_cli`]).
 //!
 //! The spec is validated first ([`validate`]): anything progenitor cannot handle, or that
-//! would make the SDK brittle against a live server, is refused with its location. The
-//! output is deterministic: the same spec always gives byte-identical source.
+//! would make the SDK brittle against a live server, is refused with its location. A
+//! generator panic that validation did not foresee is caught and reported as an error.
+//! The output is deterministic: the same spec always gives byte-identical source.
 
 mod cli;
+pub mod operations;
+mod panics;
 mod postprocess;
 mod setters;
 pub mod spec;
@@ -25,8 +28,13 @@ pub enum Error {
     Parse(String),
     /// The spec breaks one or more of the rules in [`validate`].
     Invalid(Vec<Violation>),
-    /// progenitor refused the spec.
-    Generator(progenitor::Error),
+    /// progenitor or typify refused the spec, or panicked on it.
+    Generator {
+        /// What the generator said.
+        message: String,
+        /// JSON pointer to the operation or component it names, when it names one.
+        pointer: Option<String>,
+    },
     /// progenitor produced tokens that do not parse as a Rust file.
     Syntax(syn::Error),
 }
@@ -39,7 +47,13 @@ impl fmt::Display for Error {
                 write!(f, "the spec breaks {} rule(s):", violations.len())?;
                 violations.iter().try_for_each(|v| write!(f, "\n  {v}"))
             }
-            Error::Generator(e) => write!(f, "progenitor failed: {e}"),
+            Error::Generator { message, pointer } => {
+                write!(f, "the generator cannot build it")?;
+                if let Some(pointer) = pointer {
+                    write!(f, " (at {pointer})")?;
+                }
+                write!(f, ": {message}")
+            }
             Error::Syntax(e) => write!(f, "generated code does not parse: {e}"),
         }
     }
@@ -60,21 +74,30 @@ pub fn parse(spec_yaml: &str) -> Result<openapiv3::OpenAPI, Error> {
     serde_yaml::from_value(raw).map_err(|e| Error::Parse(e.to_string()))
 }
 
-/// Parses the spec and checks it against every rule of [`validate`].
-fn validated(spec_yaml: &str) -> Result<openapiv3::OpenAPI, Error> {
-    let spec = parse(spec_yaml)?;
-    let violations = validate(&spec);
-    if !violations.is_empty() {
-        return Err(Error::Invalid(violations));
-    }
-    Ok(spec)
-}
-
 /// Validates the spec and generates the SDK's `generated.rs`, formatted and headed by
 /// [`HEADER`].
 pub fn generate(spec_yaml: &str) -> Result<String, Error> {
-    let spec = validated(spec_yaml)?;
+    generate_from(&parse(spec_yaml)?)
+}
 
+/// [`generate`] for a spec already parsed.
+pub fn generate_from(spec: &openapiv3::OpenAPI) -> Result<String, Error> {
+    check(spec)?;
+    build(spec)
+}
+
+/// The spec's violations of [`validate`]'s rules, as an error.
+fn check(spec: &openapiv3::OpenAPI) -> Result<(), Error> {
+    let violations = validate(spec);
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(violations))
+    }
+}
+
+/// Runs progenitor on a spec, catching its panics, and post-processes its output.
+fn build(spec: &openapiv3::OpenAPI) -> Result<String, Error> {
     // The SDK's hand-written runtime rides along in the client (`inner`) and must
     // implement the hooks that run every request (`HooksMode::Expected`).
     let mut settings = progenitor::GenerationSettings::new();
@@ -84,9 +107,13 @@ pub fn generate(spec_yaml: &str) -> Result<String, Error> {
         .with_derive("schemars::JsonSchema")
         .with_inner_type(quote::quote!(crate::runtime::Runtime))
         .with_hooks(progenitor::HooksMode::Expected);
-    let tokens = progenitor::Generator::new(&settings)
-        .generate_tokens(&spec)
-        .map_err(Error::Generator)?;
+    let refused = |message: String| Error::Generator {
+        pointer: panics::locate(spec, &message),
+        message,
+    };
+    let tokens = panics::catch(|| progenitor::Generator::new(&settings).generate_tokens(spec))
+        .map_err(refused)?
+        .map_err(|e| refused(e.to_string()))?;
 
     let mut file: syn::File = syn::parse2(tokens).map_err(Error::Syntax)?;
     postprocess::apply(&mut file);
@@ -98,7 +125,8 @@ pub fn generate(spec_yaml: &str) -> Result<String, Error> {
 /// A spec the command line cannot serve (a query parameter, two properties with one
 /// flag) is refused with the JSON pointer of each problem.
 pub fn generate_cli(spec_yaml: &str) -> Result<String, Error> {
-    let spec = validated(spec_yaml)?;
+    let spec = parse(spec_yaml)?;
+    check(&spec)?;
     let file = cli::generate(&spec).map_err(Error::Invalid)?;
     Ok(format!("{HEADER}\n\n{}", prettyplease::unparse(&file)))
 }
@@ -114,6 +142,37 @@ mod tests {
         let first = generate(SPEC).expect("the project's spec generates");
         assert!(first.starts_with(HEADER));
         assert_eq!(first, generate(SPEC).expect("generates again"));
+    }
+
+    /// The case: a request body with a second media type. Validation names its
+    /// pointer; and were validation to miss it, progenitor's panic would still be an error
+    /// naming the operation, not a crash.
+    #[test]
+    fn a_second_request_media_type_is_an_error_not_a_panic() {
+        let spec = SPEC.replace(
+            "              $ref: \"#/components/schemas/CreateTicketBody\"\n",
+            "              $ref: \"#/components/schemas/CreateTicketBody\"\n          application/xml:\n            schema:\n              type: string\n",
+        );
+        assert_ne!(spec, SPEC);
+        match generate(&spec) {
+            Err(Error::Invalid(v)) => {
+                assert_eq!(v.len(), 1, "{v:#?}");
+                assert_eq!(
+                    v[0].pointer,
+                    "/paths/~1v1~1tickets/post/requestBody/content"
+                );
+            }
+            other => panic!("expected a validation error, got {:?}", other.map(|_| ())),
+        }
+        let parsed = parse(&spec).expect("parses");
+        match build(&parsed) {
+            Err(e @ Error::Generator { .. }) => {
+                let text = e.to_string();
+                assert!(text.contains("(at /paths/~1v1~1tickets/post)"), "{text}");
+                assert!(text.contains("more media types than expected"), "{text}");
+            }
+            other => panic!("expected a generator error, got {:?}", other.map(|_| ())),
+        }
     }
 
     #[test]

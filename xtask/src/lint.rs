@@ -1,16 +1,19 @@
 //! `cargo xtask lint`: codegen's validation rules plus the house rules, each finding with
 //! the JSON pointer of what breaks it.
 //!
-//! From codegen ([`thena_codegen::validate`]): OpenAPI 3.0, an operationId on every
-//! operation, one success and one error type per operation, and lenient response schemas.
-//! House rules, here: every operation has a summary or description; every component
-//! schema has a description; every property of a request schema has one; all error
-//! responses of all operations share one error schema.
+//! From codegen ([`thena_codegen::validate`]): everything progenitor and typify cannot
+//! build (each rule names its limit), and lenient response schemas. Then, so that a spec
+//! that lints clean always generates, the generator itself runs: anything it still
+//! refuses or panics on is a finding too. House rules, here: every operation has a
+//! summary or description; every component schema has a description; every property of
+//! a request schema has one; all error responses of all operations share one error
+//! schema.
 
 use std::fs;
 
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
-use thena_codegen::spec::{escape, is_success, resolve_response, status_name};
+use thena_codegen::operations::{Content, Operation, media_pointer, operations};
+use thena_codegen::spec::escape;
 use thena_codegen::{Error, Violation};
 
 use crate::generate::SPEC;
@@ -36,9 +39,18 @@ pub fn run() -> Result<(), String> {
     Err(format!("{SPEC}: {} lint finding(s)", findings.len()))
 }
 
-/// Every finding: codegen's validation first, then the house rules.
+/// Every finding: codegen's validation first (or, when it passes, whatever the generator
+/// still refuses), then the house rules.
 pub fn lint(spec: &OpenAPI) -> Vec<Violation> {
-    let mut out = thena_codegen::validate(spec);
+    let mut out = match thena_codegen::generate_from(spec) {
+        Ok(_) => Vec::new(),
+        Err(Error::Invalid(violations)) => violations,
+        Err(Error::Generator { message, pointer }) => vec![finding(
+            pointer.unwrap_or_default(),
+            &format!("the generator cannot build the spec: {message}"),
+        )],
+        Err(e) => vec![finding(String::new(), &e.to_string())],
+    };
     operation_docs(spec, &mut out);
     schema_docs(spec, &mut out);
     request_property_docs(spec, &mut out);
@@ -57,24 +69,14 @@ fn has_text(text: &Option<String>) -> bool {
     text.as_deref().is_some_and(|t| !t.trim().is_empty())
 }
 
-/// Every inline operation with its JSON pointer.
-fn operations(spec: &OpenAPI) -> Vec<(String, &openapiv3::Operation)> {
-    let mut out = Vec::new();
-    for (path, item) in spec.paths.iter() {
-        if let ReferenceOr::Item(item) = item {
-            for (method, op) in item.iter() {
-                out.push((format!("/paths/{}/{method}", escape(path)), op));
-            }
-        }
-    }
-    out
-}
-
 fn operation_docs(spec: &OpenAPI, out: &mut Vec<Violation>) {
-    for (ptr, op) in operations(spec) {
-        if !has_text(&op.summary) && !has_text(&op.description) {
+    for Operation {
+        pointer, operation, ..
+    } in operations(spec)
+    {
+        if !has_text(&operation.summary) && !has_text(&operation.description) {
             out.push(finding(
-                ptr,
+                pointer,
                 "every operation needs a summary or description: it documents the Client method",
             ));
         }
@@ -106,13 +108,15 @@ fn request_property_docs(spec: &OpenAPI, out: &mut Vec<Violation>) {
             described(s, &format!("/components/schemas/{}", escape(name)), out);
         }
     }
-    for (ptr, op) in operations(spec) {
-        let inline = op.request_body.as_ref().and_then(|b| b.as_item());
-        for (media, m) in inline.iter().flat_map(|b| &b.content) {
-            if let Some(ReferenceOr::Item(s)) = &m.schema {
-                let ptr = format!("{ptr}/requestBody/content/{}/schema", escape(media));
-                described(s, &ptr, out);
-            }
+    for op in operations(spec) {
+        let Some(body) = &op.body else {
+            continue;
+        };
+        if let Content::Json { media_type, media } = body.content
+            && let Some(ReferenceOr::Item(s)) = &media.schema
+        {
+            let ptr = format!("{}/schema", media_pointer(&body.pointer, media_type));
+            described(s, &ptr, out);
         }
     }
 }
@@ -148,40 +152,25 @@ fn described(schema: &Schema, ptr: &str, out: &mut Vec<Violation>) {
 /// operation and users handle errors once.
 fn shared_error_schema(spec: &OpenAPI, out: &mut Vec<Violation>) {
     let mut first: Option<(String, &str)> = None;
-    for (op_ptr, op) in operations(spec) {
-        let codes = op
-            .responses
-            .responses
-            .iter()
-            .filter(|(code, _)| !is_success(code))
-            .map(|(code, r)| (status_name(code), r));
-        let default = op
-            .responses
-            .default
-            .iter()
-            .map(|r| ("default".to_string(), r));
-        for (code, response) in codes.chain(default) {
-            let ptr = format!("{op_ptr}/responses/{code}");
-            let Some(response) = resolve_response(spec, response) else {
-                continue; // validate() reports the dangling $ref
+    for op in operations(spec) {
+        for r in op.responses.iter().filter(|r| r.class.error) {
+            let schema = match r.content {
+                Content::Json { media, .. } => media.schema.as_ref().map(SchemaRef::from),
+                _ => None,
             };
-            let schema = response
-                .content
-                .get("application/json")
-                .and_then(|m| m.schema.as_ref());
-            let Some(SchemaRef::Ref(reference)) = schema.map(SchemaRef::from) else {
+            let Some(SchemaRef::Ref(reference)) = schema else {
                 out.push(finding(
-                    ptr,
+                    r.pointer.clone(),
                     "an error response needs an application/json schema that is a $ref to a \
                      component schema, shared by all error responses",
                 ));
                 continue;
             };
             match &first {
-                None => first = Some((ptr, reference)),
+                None => first = Some((r.pointer.clone(), reference)),
                 Some((_, shared)) if shared == &reference => {}
                 Some((first_ptr, shared)) => out.push(finding(
-                    ptr,
+                    r.pointer.clone(),
                     &format!(
                         "all error responses (4XX, 5XX, default) must share one error schema; \
                          this one is {reference}, the one at {first_ptr} is {shared}"
@@ -218,7 +207,7 @@ paths:
         - { name: id, in: path, required: true, schema: { type: string } }
       responses:
         "200": { $ref: "#/components/responses/Ok" }
-        default: { $ref: "#/components/responses/Err" }
+        "5XX": { $ref: "#/components/responses/Err" }
 components:
   responses:
     Ok:
@@ -279,6 +268,16 @@ components:
     }
 
     #[test]
+    fn a_second_request_media_type_is_refused_with_its_pointer() {
+        let v = single(&BASE.replace(
+            r##"content: { application/json: { schema: { $ref: "#/components/schemas/ThingInput" } } }"##,
+            r##"content: { application/json: { schema: { $ref: "#/components/schemas/ThingInput" } }, text/plain: { schema: { type: string } } }"##,
+        ));
+        assert_eq!(v.pointer, "/paths/~1v1~1things/post/requestBody/content");
+        assert!(v.rule.contains("exactly one media type"), "{v}");
+    }
+
+    #[test]
     fn operation_without_summary_or_description() {
         let v = single(&BASE.replace("      description: Fetch a thing\n", ""));
         assert_eq!(v.pointer, "/paths/~1v1~1things~1{id}/get");
@@ -324,11 +323,11 @@ components:
     #[test]
     fn error_responses_must_share_one_schema() {
         let spec = BASE.replace(
-            "        default: { $ref: \"#/components/responses/Err\" }",
-            "        default:\n          description: other\n          content: { application/json: { schema: { $ref: \"#/components/schemas/Thing\" } } }",
+            "        \"5XX\": { $ref: \"#/components/responses/Err\" }",
+            "        \"5XX\":\n          description: other\n          content: { application/json: { schema: { $ref: \"#/components/schemas/Thing\" } } }",
         );
         let v = single(&spec);
-        assert_eq!(v.pointer, "/paths/~1v1~1things~1{id}/get/responses/default");
+        assert_eq!(v.pointer, "/paths/~1v1~1things~1{id}/get/responses/5XX");
         assert!(
             v.rule.contains("share one error schema") && v.rule.contains("4XX"),
             "{v}"
@@ -338,11 +337,11 @@ components:
     #[test]
     fn error_response_must_reference_a_component() {
         let spec = BASE.replace(
-            "        default: { $ref: \"#/components/responses/Err\" }",
-            "        default: { description: no body }",
+            "        \"5XX\": { $ref: \"#/components/responses/Err\" }",
+            "        \"5XX\":\n          description: inline\n          content: { application/json: { schema: { type: object, properties: { m: { type: string, nullable: true } } } } }",
         );
         let v = single(&spec);
-        assert_eq!(v.pointer, "/paths/~1v1~1things~1{id}/get/responses/default");
+        assert_eq!(v.pointer, "/paths/~1v1~1things~1{id}/get/responses/5XX");
         assert!(v.rule.contains("$ref to a component schema"), "{v}");
     }
 }

@@ -12,12 +12,15 @@ use std::process::Command;
 /// The cargo-mutants this project is checked with.
 const VERSION: &str = "27.1.0";
 
+/// Mutants built and tested at once: a test that sleeps leaves the core to the other.
+const JOBS: &str = "2";
+
 pub fn run(files: &[&str]) -> Result<(), String> {
     let bin = install()?;
     let output = crate::target_dir().join("mutants");
     let mut command = Command::new(&bin);
     command
-        .args(["mutants", "--package", "thena-sdk", "--output"])
+        .args(["mutants", "--package", "thena-sdk", "--jobs", JOBS, "--output"])
         .arg(&output)
         .current_dir(crate::root());
     for file in files {

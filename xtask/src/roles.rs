@@ -2,15 +2,15 @@
 //!
 //! A schema's role decides how a change to it is judged (a user builds request values and
 //! reads response values) and which lint rules apply. It follows from reachability: from
-//! request bodies and parameters, or from responses, through `$ref`s, properties, items
-//! and combinators. A schema reachable from both has both roles.
+//! request bodies and parameters (a path item's included), or from responses, as the
+//! generator reads them, through `$ref`s, properties, items and combinators. A schema
+//! reachable from both has both roles.
 
 use std::collections::HashMap;
 
-use openapiv3::{OpenAPI, ParameterSchemaOrContent, ReferenceOr};
-use thena_codegen::spec::{
-    resolve_parameter, resolve_request_body, resolve_response, resolve_schema, schema_name,
-};
+use openapiv3::{OpenAPI, ParameterSchemaOrContent};
+use thena_codegen::operations::operations;
+use thena_codegen::spec::{resolve_schema, schema_name};
 
 use crate::schema_ref::{SchemaRef, children};
 
@@ -48,47 +48,20 @@ impl Roles {
 /// that no operation uses are absent.
 pub fn component_roles(spec: &OpenAPI) -> HashMap<String, Roles> {
     let mut roles = HashMap::new();
-    for (_, item) in spec.paths.iter() {
-        let ReferenceOr::Item(item) = item else {
-            continue;
-        };
-        for (_, op) in item.iter() {
-            let mut requests = Vec::new();
-            for parameter in &op.parameters {
-                if let Some(p) = resolve_parameter(spec, parameter)
-                    && let ParameterSchemaOrContent::Schema(s) = &p.parameter_data_ref().format
-                {
-                    requests.push(SchemaRef::from(s));
-                }
-            }
-            if let Some(body) = op
-                .request_body
-                .as_ref()
-                .and_then(|b| resolve_request_body(spec, b))
-            {
-                requests.extend(
-                    body.content
-                        .values()
-                        .filter_map(|m| m.schema.as_ref())
-                        .map(SchemaRef::from),
-                );
-            }
-            let responses = op
-                .responses
-                .responses
-                .values()
-                .chain(&op.responses.default)
-                .filter_map(|r| resolve_response(spec, r))
-                .flat_map(|r| r.content.values())
-                .filter_map(|m| m.schema.as_ref())
-                .map(SchemaRef::from);
-
-            for schema in requests {
-                mark(spec, schema, Roles::REQUEST, &mut roles);
-            }
-            for schema in responses {
-                mark(spec, schema, Roles::RESPONSE, &mut roles);
-            }
+    for op in operations(spec) {
+        let parameters =
+            op.parameters
+                .iter()
+                .filter_map(|p| match &p.parameter.parameter_data_ref().format {
+                    ParameterSchemaOrContent::Schema(s) => Some(s),
+                    ParameterSchemaOrContent::Content(_) => None,
+                });
+        let body = op.body.iter().filter_map(|b| b.content.schema());
+        for schema in parameters.chain(body) {
+            mark(spec, SchemaRef::from(schema), Roles::REQUEST, &mut roles);
+        }
+        for schema in op.responses.iter().filter_map(|r| r.content.schema()) {
+            mark(spec, SchemaRef::from(schema), Roles::RESPONSE, &mut roles);
         }
     }
     roles

@@ -11,6 +11,9 @@
 mod change;
 mod keywords;
 mod operations;
+mod presence;
+#[cfg(test)]
+mod proof;
 mod report;
 mod schemas;
 #[cfg(test)]

@@ -1,46 +1,43 @@
 //! Compares operations: endpoints, parameters, request bodies and responses, as progenitor
 //! turns them into `Client` methods and request builders.
 
-use openapiv3::{
-    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, Schema,
-};
-use thena_codegen::spec::{
-    is_success, resolve_parameter, resolve_request_body, resolve_response, status_name,
-};
+use openapiv3::{OpenAPI, ParameterSchemaOrContent};
+use thena_codegen::operations::{self as model, Content, Operation};
 
 use super::change::{Change, Group, breaking, compatible};
-use super::schemas::{Place, Slot, compare as compare_schema};
+use super::presence::Slot;
+use super::schemas::{Place, compare as compare_schema, enum_components};
 use super::{keyed, union};
 use crate::roles::Roles;
 use crate::rust_names::{builder, client_method, pascal, snake};
 
-/// An operation in one spec.
+/// An operation in one spec, as the generator builds it.
 struct Op<'a> {
-    spec: &'a OpenAPI,
     /// `POST /v1/tickets`.
     endpoint: String,
-    op: &'a Operation,
+    op: Operation<'a>,
 }
 
 /// The operations of a spec, keyed by operationId (by `METHOD path` when there is none).
 fn operations(spec: &OpenAPI) -> Vec<(String, Op<'_>)> {
-    let mut out = Vec::new();
-    for (path, item) in spec.paths.iter() {
-        let ReferenceOr::Item(item) = item else {
-            continue;
-        };
-        for (method, op) in item.iter() {
-            let endpoint = format!("{} {path}", method.to_uppercase());
-            let key = op.operation_id.clone().unwrap_or_else(|| endpoint.clone());
-            out.push((key, Op { spec, endpoint, op }));
-        }
-    }
-    out
+    model::operations(spec)
+        .into_iter()
+        .map(|op| {
+            let endpoint = format!("{} {}", op.method.to_uppercase(), op.path);
+            let key = op
+                .operation
+                .operation_id
+                .clone()
+                .unwrap_or_else(|| endpoint.clone());
+            (key, Op { endpoint, op })
+        })
+        .collect()
 }
 
 /// Compares every operation of the two specs.
 pub fn compare(old_spec: &OpenAPI, new_spec: &OpenAPI, out: &mut Vec<Change>) {
     let (old, new) = (operations(old_spec), operations(new_spec));
+    let enums = enum_components(new_spec);
     for (key, old, new) in union(&keyed(&old), &keyed(&new)) {
         let place = Place {
             group: Group::Operation(key.to_string()),
@@ -48,6 +45,7 @@ pub fn compare(old_spec: &OpenAPI, new_spec: &OpenAPI, out: &mut Vec<Change>) {
             within: String::new(),
             type_name: pascal(key),
             roles: Roles::REQUEST,
+            enums: enums.clone(),
         };
         match (old, new) {
             (Some(old), Some(new)) => compare_operation(out, &place, key, old, new),
@@ -78,10 +76,11 @@ fn compare_operation(out: &mut Vec<Change>, place: &Place, key: &str, old: &Op<'
             compatible("calls are unchanged; they go to the new endpoint"),
         );
     }
-    if old.op.summary != new.op.summary {
+    let (a, b) = (old.op.operation, new.op.operation);
+    if a.summary != b.summary {
         place.record_docs(out, "summary changed");
     }
-    if old.op.description != new.op.description {
+    if a.description != b.description {
         place.record_docs(out, "description changed");
     }
     let member = |member: &str, type_suffix: &str, roles: Roles| Place {
@@ -90,24 +89,19 @@ fn compare_operation(out: &mut Vec<Change>, place: &Place, key: &str, old: &Op<'
         within: String::new(),
         type_name: format!("{}{type_suffix}", pascal(key)),
         roles,
+        ..place.clone()
     };
     parameters(out, &member, old, new);
     request_body(out, &member("body", "Body", Roles::REQUEST), old, new);
     responses(out, &member("send", "Response", Roles::RESPONSE), old, new);
 }
 
-/// The parameters of an operation, keyed by location and name.
-fn parameters_of<'a>(op: &Op<'a>) -> Vec<(String, &'a Parameter)> {
+/// The parameters of an operation (its path item's included), keyed by location and name.
+fn parameters_of<'a>(op: &'a Op<'_>) -> Vec<(String, &'a model::Parameter<'a>)> {
     op.op
         .parameters
         .iter()
-        .filter_map(|p| resolve_parameter(op.spec, p))
-        .map(|p| {
-            (
-                format!("{} {}", location(p), p.parameter_data_ref().name),
-                p,
-            )
-        })
+        .map(|p| (format!("{} {}", p.location(), p.name()), p))
         .collect()
 }
 
@@ -123,20 +117,26 @@ fn parameters(
         let Some(&p) = b.or(a) else {
             continue;
         };
-        let data = p.parameter_data_ref();
-        let setter = snake(&data.name);
-        let place = member(&setter, &pascal(&data.name), Roles::REQUEST);
-        let location = location(p);
+        let setter = snake(p.name());
+        let place = member(&setter, &pascal(p.name()), Roles::REQUEST);
+        let location = p.location();
         match (a, b) {
             (Some(a), Some(b)) => {
-                let (a, b) = (a.parameter_data_ref(), b.parameter_data_ref());
+                let (a, b) = (
+                    a.parameter.parameter_data_ref(),
+                    b.parameter.parameter_data_ref(),
+                );
                 if a.description != b.description {
                     place.record_docs(out, "description changed");
                 }
-                if let (Some(sa), Some(sb)) = (schema(&a.format), schema(&b.format)) {
-                    let slot = Slot::Field {
+                if let (
+                    ParameterSchemaOrContent::Schema(sa),
+                    ParameterSchemaOrContent::Schema(sb),
+                ) = (&a.format, &b.format)
+                {
+                    let slot = Slot::Parameter {
                         required: (a.required, b.required),
-                        fails_at: "send()",
+                        query: location == "query",
                     };
                     compare_schema(out, &place, slot, sa.into(), sb.into());
                 }
@@ -146,7 +146,7 @@ fn parameters(
                 &format!("{location} parameter removed"),
                 breaking(format!("calls to `.{setter}(..)` no longer compile")),
             ),
-            (None, Some(_)) if data.required => place.note(
+            (None, Some(_)) if p.parameter.parameter_data_ref().required => place.note(
                 out,
                 &format!("{location} parameter added (required)"),
                 breaking("calls that do not set it now fail at send()"),
@@ -161,19 +161,21 @@ fn parameters(
     }
 }
 
-/// The JSON request body of an operation and its schema.
-fn body_of<'a>(op: &Op<'a>) -> Option<(&'a RequestBody, &'a ReferenceOr<Schema>)> {
-    let body = resolve_request_body(op.spec, op.op.request_body.as_ref()?)?;
-    let schema = body.content.get("application/json")?.schema.as_ref()?;
-    Some((body, schema))
+/// What a body carries, as reports name it.
+fn carries(content: &Content<'_>) -> String {
+    match content {
+        Content::None => "nothing".into(),
+        Content::Json { .. } => "JSON".into(),
+        Content::Other { media_type } => (*media_type).to_string(),
+    }
 }
 
 /// The request body, set with the builder's `body`.
 fn request_body(out: &mut Vec<Change>, place: &Place, old: &Op<'_>, new: &Op<'_>) {
-    match (body_of(old), body_of(new)) {
-        (Some((a, sa)), Some((b, sb))) => {
-            if a.required != b.required {
-                let (what, impact) = if b.required {
+    match (&old.op.body, &new.op.body) {
+        (Some(a), Some(b)) => {
+            if a.body.required != b.body.required {
+                let (what, impact) = if b.body.required {
                     (
                         "became required",
                         breaking("calls that set no body now fail"),
@@ -186,17 +188,17 @@ fn request_body(out: &mut Vec<Change>, place: &Place, old: &Op<'_>, new: &Op<'_>
                 };
                 place.note(out, what, impact);
             }
-            if a.description != b.description {
+            if a.body.description != b.body.description {
                 place.record_docs(out, "description changed");
             }
-            compare_schema(out, place, Slot::Value, sa.into(), sb.into());
+            content(out, place, &a.content, &b.content);
         }
         (Some(_), None) => place.note(
             out,
             "request body removed",
             breaking("calls to `.body(..)` no longer compile"),
         ),
-        (None, Some((b, _))) if b.required => place.note(
+        (None, Some(b)) if b.body.required => place.note(
             out,
             "request body added (required)",
             breaking("existing calls set no body"),
@@ -210,34 +212,31 @@ fn request_body(out: &mut Vec<Change>, place: &Place, old: &Op<'_>, new: &Op<'_>
     }
 }
 
-/// A response as the SDK sees it: success or error, and the schema it decodes.
-struct Response<'a> {
-    success: bool,
-    schema: Option<&'a ReferenceOr<Schema>>,
+/// The content of a body or response: JSON schemas are compared; the generator types
+/// anything else as raw bytes, so only a change between JSON, raw and nothing counts. A
+/// media type's parameters (`; charset=utf-8`) change nothing in the SDK.
+fn content(out: &mut Vec<Change>, place: &Place, old: &Content<'_>, new: &Content<'_>) {
+    match (old, new) {
+        (Content::Json { .. }, Content::Json { .. }) => {
+            if let (Some(a), Some(b)) = (old.schema(), new.schema()) {
+                compare_schema(out, place, Slot::Value, a.into(), b.into());
+            }
+        }
+        (Content::Other { .. }, Content::Other { .. }) | (Content::None, Content::None) => {}
+        _ => place.note(
+            out,
+            &format!("body {} → {}", carries(old), carries(new)),
+            breaking("the type it is built from or decoded into changes"),
+        ),
+    }
 }
 
-/// The responses of an operation, keyed by status code (`201`, `4XX`, `default`).
-fn responses_of<'a>(op: &Op<'a>) -> Vec<(String, Response<'a>)> {
-    let codes = op
-        .op
-        .responses
+/// The responses of an operation, keyed by status (`201`, `4XX`, `default`).
+fn responses_of<'a>(op: &'a Op<'_>) -> Vec<(String, &'a model::Response<'a>)> {
+    op.op
         .responses
         .iter()
-        .map(|(code, r)| (status_name(code), is_success(code), r));
-    let default = op
-        .op
-        .responses
-        .default
-        .iter()
-        .map(|r| ("default".into(), false, r));
-    codes
-        .chain(default)
-        .map(|(code, success, r)| {
-            let schema = resolve_response(op.spec, r)
-                .and_then(|r| r.content.get("application/json"))
-                .and_then(|m| m.schema.as_ref());
-            (code, Response { success, schema })
-        })
+        .map(|r| (r.status.clone(), r))
         .collect()
 }
 
@@ -247,22 +246,12 @@ fn responses(out: &mut Vec<Change>, send: &Place, old: &Op<'_>, new: &Op<'_>) {
     for (code, a, b) in union(&keyed(&old), &keyed(&new)) {
         let place = send.inside(&format!("response {code}"), "");
         match (a, b) {
-            (Some(a), Some(b)) => match (a.schema, b.schema) {
-                (Some(sa), Some(sb)) => {
-                    compare_schema(out, &place, Slot::Value, sa.into(), sb.into())
-                }
-                (None, None) => {}
-                _ => place.note(
-                    out,
-                    "body schema added or removed",
-                    breaking("the type it decodes into changes"),
-                ),
-            },
+            (Some(a), Some(b)) => content(out, &place, &a.content, &b.content),
             (Some(a), None) => {
-                let instead = if a.success {
-                    "decoding"
-                } else {
-                    "Error::ErrorResponse"
+                let instead = match (a.class.success, a.class.error) {
+                    (true, false) => "decoding",
+                    (false, true) => "Error::ErrorResponse",
+                    _ => "decoding or Error::ErrorResponse",
                 };
                 place.note(
                     out,
@@ -279,21 +268,5 @@ fn responses(out: &mut Vec<Change>, send: &Place, old: &Op<'_>, new: &Op<'_>) {
             ),
             (None, None) => {}
         }
-    }
-}
-
-fn location(p: &Parameter) -> &'static str {
-    match p {
-        Parameter::Query { .. } => "query",
-        Parameter::Header { .. } => "header",
-        Parameter::Path { .. } => "path",
-        Parameter::Cookie { .. } => "cookie",
-    }
-}
-
-fn schema(format: &ParameterSchemaOrContent) -> Option<&ReferenceOr<Schema>> {
-    match format {
-        ParameterSchemaOrContent::Schema(s) => Some(s),
-        ParameterSchemaOrContent::Content(_) => None,
     }
 }

@@ -5,14 +5,18 @@ use crate::generate::SPEC;
 
 /// What the report says when no operation or schema changed: either the spec is the
 /// same, or only parts that do not shape the generated API changed (info, servers,
-/// security, response headers), which a reviewer should still read in the text diff.
+/// security, response headers, or how an operation is written: a parameter moved to its
+/// path item, a media type's parameters), which a reviewer should still read in the text
+/// diff.
 fn unchanged(since: &str, identical: bool) -> String {
     if identical {
         format!("nothing changed since {since}")
     } else {
         format!(
-            "no operation or schema changed since {since}; other parts did (info, servers, \
-             security or response headers), which leave the generated API as it is"
+            "no operation or schema changed since {since} as the generator builds them; other \
+             parts did (info, servers, security, response headers, or only how an operation \
+             is written, such as a parameter moved to its path item or a media type's \
+             parameters), which leave the generated API as it is"
         )
     }
 }

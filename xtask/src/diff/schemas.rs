@@ -1,13 +1,12 @@
 //! Compares two versions of a schema position and judges each difference for the Rust
 //! code typify generates from it.
 //!
-//! typify's mapping decides what breaks: a property is `Option<T>` unless it is required
-//! and not nullable, or optional with a default; a builder setter takes
-//! `impl TryInto<T>`, so a `&str` works for a `String` field but not for an
-//! `Option<String>` one; length and pattern constraints turn `String` into a validating
-//! newtype; enums become closed Rust enums.
+//! typify's mapping decides what breaks: how a property is held (see [`super::presence`]);
+//! length and pattern constraints turn `String` into a validating newtype; formats change
+//! the Rust type; enums become closed Rust enums.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 
 use openapiv3::{AdditionalProperties, OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 use thena_codegen::spec::schema_name;
@@ -16,6 +15,7 @@ use super::change::{Change, Group, Impact, breaking, compatible, judge};
 use super::keywords::{
     Direction, constraints, enum_values, format, is_validated_string, type_label,
 };
+use super::presence::{Slot, presence};
 use super::union;
 use crate::roles::{Roles, component_roles};
 use crate::rust_names::{pascal, snake, type_path};
@@ -34,18 +34,26 @@ pub struct Place {
     pub type_name: String,
     /// The sides values here travel on.
     pub roles: Roles,
+    /// The component schemas of the new spec that become Rust enums.
+    pub enums: Rc<BTreeSet<String>>,
 }
 
 impl Place {
     /// The place of a component schema.
-    pub fn component(name: &str, roles: Roles) -> Place {
+    pub fn component(name: &str, roles: Roles, enums: &Rc<BTreeSet<String>>) -> Place {
         Place {
             group: Group::Schema(name.to_string()),
             item: type_path(&pascal(name)),
             within: String::new(),
             type_name: pascal(name),
             roles,
+            enums: Rc::clone(enums),
         }
+    }
+
+    /// Whether a `$ref` points to a component that becomes a Rust enum.
+    pub fn is_enum(&self, reference: &str) -> bool {
+        schema_name(reference).is_some_and(|name| self.enums.contains(name))
     }
 
     /// A position inside this one's value that has no Rust item of its own.
@@ -68,7 +76,7 @@ impl Place {
             item: format!("{}::{}", type_path(&self.type_name), snake(name)),
             within: String::new(),
             type_name: format!("{}{}", self.type_name, pascal(name)),
-            roles: self.roles,
+            ..self.clone()
         }
     }
 
@@ -97,32 +105,18 @@ impl Place {
     }
 }
 
-/// How a value sits in its parent; decides whether it is `Option<T>` in Rust.
-#[derive(Debug, Clone, Copy)]
-pub enum Slot {
-    /// An object property or an operation parameter: set with a builder setter, and
-    /// `Option<T>` unless required.
-    Field {
-        /// Required in the old and in the new spec.
-        required: (bool, bool),
-        /// What fails when a required one is not set: `build()` or `send()`.
-        fails_at: &'static str,
-    },
-    /// Anything else (a component schema, array items, a body): `Option<T>` only if nullable.
-    Value,
-}
-
 /// Compares every component schema of the two specs.
 pub fn compare_components(old: &OpenAPI, new: &OpenAPI, out: &mut Vec<Change>) {
     let (old_schemas, new_schemas) = (component_schemas(old), component_schemas(new));
     let (old_roles, new_roles) = (component_roles(old), component_roles(new));
+    let enums = enum_components(new);
     let roles_of = |name: &str| {
         let of = |roles: &HashMap<String, Roles>| roles.get(name).copied().unwrap_or_default();
         of(&old_roles).union(of(&new_roles))
     };
 
     for (name, old, new) in union(&old_schemas, &new_schemas) {
-        let place = Place::component(name, roles_of(name));
+        let place = Place::component(name, roles_of(name), &enums);
         match (old, new) {
             (Some(old), Some(new)) => compare(out, &place, Slot::Value, old, new),
             (Some(_), None) => {
@@ -143,17 +137,42 @@ fn component_schemas(spec: &OpenAPI) -> Vec<(&str, SchemaRef<'_>)> {
         .collect()
 }
 
+/// The component schemas that become Rust enums: those with an `enum`.
+pub fn enum_components(spec: &OpenAPI) -> Rc<BTreeSet<String>> {
+    let names = spec
+        .components
+        .iter()
+        .flat_map(|c| &c.schemas)
+        .filter(|(_, s)| match view(SchemaRef::from(*s)).body {
+            Body::Kind(kind) => !enum_values(kind).is_empty(),
+            Body::Ref(_) => false,
+        })
+        .map(|(name, _)| name.clone());
+    Rc::new(names.collect())
+}
+
 /// A schema position, with `allOf: [one]` seen through: that is how a `$ref` gets
 /// `nullable` or a description, and typify generates the referenced type for it.
-struct View<'a> {
-    nullable: bool,
+pub struct View<'a> {
+    pub nullable: bool,
     description: Option<&'a str>,
-    default: Option<String>,
-    body: Body<'a>,
+    pub default: Option<String>,
+    pub body: Body<'a>,
+}
+
+impl View<'_> {
+    /// Whether typify makes it a `Vec` or a map, which start empty instead of `None`.
+    pub fn is_collection(&self) -> bool {
+        match self.body {
+            Body::Kind(SchemaKind::Type(Type::Array(_))) => true,
+            Body::Kind(SchemaKind::Type(Type::Object(o))) => o.properties.is_empty(),
+            _ => false,
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
-enum Body<'a> {
+pub enum Body<'a> {
     Ref(&'a str),
     Kind(&'a SchemaKind),
 }
@@ -223,133 +242,6 @@ pub fn compare(
             breaking("its Rust type changes: values built for the old type no longer compile"),
             breaking("its Rust type changes: code reading it no longer compiles"),
         ),
-    }
-}
-
-/// Required-ness, nullability and default: together they decide `T` versus `Option<T>`.
-fn presence(out: &mut Vec<Change>, place: &Place, slot: Slot, old: &View<'_>, new: &View<'_>) {
-    let (required, fails_at) = match slot {
-        Slot::Field { required, fails_at } => (Some(required), fails_at),
-        Slot::Value => (None, ""),
-    };
-    let is_option = |view: &View<'_>, required: Option<bool>| {
-        view.nullable || (required == Some(false) && view.default.is_none())
-    };
-    let was_option = is_option(old, required.map(|r| r.0));
-    let now_option = is_option(new, required.map(|r| r.1));
-
-    // Each attribute's own effect, made breaking by the type change when there is one.
-    let retyped = |request: Impact, response: Impact| -> (Impact, Impact) {
-        let (to_request, to_response) = match (was_option, now_option) {
-            (false, true) => (
-                match slot {
-                    Slot::Field { .. } => breaking(
-                        "its setter now takes `impl TryInto<Option<T>>`: calls passing a value \
-                         that only converts into T (a &str for a String) no longer compile",
-                    ),
-                    Slot::Value => breaking("its Rust type changes from T to Option<T>"),
-                },
-                breaking(
-                    "its Rust type changes from T to Option<T>: code that read it as a value \
-                     must now handle None",
-                ),
-            ),
-            (true, false) => (
-                breaking(
-                    "its Rust type changes from Option<T> to T: calls passing Some(..) or None \
-                     no longer compile",
-                ),
-                breaking(
-                    "its Rust type changes from Option<T> to T: code handling None no longer \
-                     compiles",
-                ),
-            ),
-            _ => return (request, response),
-        };
-        (
-            escalate(request, to_request),
-            escalate(response, to_response),
-        )
-    };
-
-    if let Some((was, now)) = required
-        && was != now
-    {
-        let (request, response) = if now {
-            (
-                breaking(format!("calls that do not set it now fail at {fails_at}")),
-                breaking("responses that omit it now fail to decode"),
-            )
-        } else {
-            (
-                compatible("calls may now leave it unset"),
-                compatible("responses may now omit it"),
-            )
-        };
-        let (request, response) = retyped(request, response);
-        let what = if now {
-            "became required"
-        } else {
-            "became optional"
-        };
-        place.record(out, what, request, response);
-    }
-
-    if old.nullable != new.nullable {
-        let (request, response) = if new.nullable {
-            (
-                compatible("calls may now send null"),
-                compatible("responses may now carry null"),
-            )
-        } else {
-            (
-                compatible("its Rust type stays Option<T>"),
-                compatible("responses no longer carry null"),
-            )
-        };
-        let (request, response) = retyped(request, response);
-        let what = if new.nullable {
-            "became nullable"
-        } else {
-            "no longer nullable"
-        };
-        place.record(out, what, request, response);
-    }
-
-    if old.default != new.default {
-        // typify's builders send the default for a field left unset, so existing calls
-        // start sending something else.
-        let (what, request, response) = match (&old.default, &new.default) {
-            (None, Some(d)) => (
-                format!("default {d} added"),
-                breaking(format!("calls that leave it unset now send {d}")),
-                compatible(format!("an absent value now reads as {d}")),
-            ),
-            (Some(d), None) => (
-                format!("default {d} removed"),
-                breaking(format!("calls that leave it unset no longer send {d}")),
-                compatible(format!("an absent value no longer reads as {d}")),
-            ),
-            (Some(a), Some(b)) => (
-                format!("default {a} → {b}"),
-                breaking(format!(
-                    "calls that leave it unset now send {b} instead of {a}"
-                )),
-                compatible(format!("an absent value now reads as {b} instead of {a}")),
-            ),
-            (None, None) => return,
-        };
-        let (request, response) = retyped(request, response);
-        place.record(out, &what, request, response);
-    }
-}
-
-/// `impact`, made breaking by `by` when `by` is.
-fn escalate(impact: Impact, by: Impact) -> Impact {
-    match (impact, by) {
-        (Impact::Breaking(a), Impact::Breaking(b)) => breaking(format!("{a}; {b}")),
-        (Impact::Compatible(_), by @ Impact::Breaking(_)) => by,
-        (impact, Impact::Compatible(_)) => impact,
     }
 }
 
@@ -571,9 +463,8 @@ fn properties(out: &mut Vec<Change>, place: &Place, old: &Object<'_>, new: &Obje
         let now_required = new.required.iter().any(|r| r == name);
         match (a, b) {
             (Some(a), Some(b)) => {
-                let slot = Slot::Field {
+                let slot = Slot::Property {
                     required: (was_required, now_required),
-                    fails_at: "build()",
                 };
                 compare(out, &property, slot, a, b);
             }

@@ -513,3 +513,172 @@ fn arguments() {
     assert!(options(&["a", "b"]).is_err());
     assert!(options(&["--force"]).is_err());
 }
+
+/// BASE with its `dryRun` parameter declared on the path item instead of the operation.
+fn with_path_level_dry_run() -> String {
+    edited(
+        "      parameters:\n        - { name: dryRun, in: query, required: false, schema: { type: boolean } }\n",
+        "",
+    )
+    .replace(
+        "  /v1/things:\n",
+        "  /v1/things:\n    parameters:\n      - { name: dryRun, in: query, required: false, schema: { type: boolean } }\n",
+    )
+}
+
+#[test]
+fn a_required_path_level_parameter_added_breaks() {
+    let spec = edited(
+        "  /v1/things:\n",
+        "  /v1/things:\n    parameters:\n      - { name: X-Tenant, in: header, required: true, schema: { type: string } }\n",
+    );
+    let c = single(diff(BASE, &spec));
+    assert_breaking(
+        &c,
+        "builder::CreateThing::x_tenant",
+        "header parameter added (required)",
+    );
+    assert_eq!(c.group, Group::Operation("createThing".into()));
+}
+
+#[test]
+fn moving_a_parameter_to_the_path_item_changes_nothing() {
+    let moved = with_path_level_dry_run();
+    assert_eq!(diff(BASE, &moved), vec![]);
+    assert_eq!(diff(&moved, BASE), vec![]);
+    // The generator agrees: it builds the very same SDK.
+    let generated = |spec: &str| thena_codegen::generate(spec).expect("generates");
+    assert_eq!(generated(BASE), generated(&moved));
+    // A change to the parameter where it now lives is seen.
+    let c = single(diff(
+        &moved,
+        &moved.replace("required: false", "required: true"),
+    ));
+    assert_breaking(&c, "builder::CreateThing::dry_run", "became required");
+}
+
+#[test]
+fn an_operation_parameter_replaces_the_path_items_of_the_same_name() {
+    let both = with_path_level_dry_run().replace(
+        "      operationId: createThing\n",
+        "      operationId: createThing\n      parameters:\n        - { name: dryRun, in: query, required: true, schema: { type: boolean } }\n",
+    );
+    let c = single(diff(BASE, &both));
+    assert_breaking(&c, "builder::CreateThing::dry_run", "became required");
+}
+
+const CHARSET: &str = "application/json; charset=utf-8";
+
+#[test]
+fn media_type_parameters_change_nothing() {
+    let spec = BASE.replace("application/json", CHARSET);
+    assert_eq!(diff(BASE, &spec), vec![]);
+    assert_eq!(diff(&spec, BASE), vec![]);
+    let generated = |spec: &str| thena_codegen::generate(spec).expect("generates");
+    assert_eq!(generated(BASE), generated(&spec));
+}
+
+#[test]
+fn a_change_inside_a_body_under_a_media_type_with_parameters_is_seen() {
+    let inline = |kind: &str| {
+        edited(
+            r##"content: { application/json: { schema: { $ref: "#/components/schemas/ThingInput" } } }"##,
+            &format!(
+                "content: {{ \"{CHARSET}\": {{ schema: {{ type: object, properties: {{ n: {{ description: N, type: {kind} }} }} }} }} }}"
+            ),
+        )
+    };
+    let changes = diff(&inline("string"), &inline("integer"));
+    let c = changes
+        .iter()
+        .find(|c| c.what.contains("type string → integer"))
+        .unwrap_or_else(|| panic!("the retyped property is not reported: {changes:#?}"));
+    assert!(c.impact.is_breaking(), "{c:#?}");
+}
+
+#[test]
+fn a_response_that_is_no_longer_json_breaks() {
+    let spec = edited(
+        r##"      content: { application/json: { schema: { $ref: "#/components/schemas/Problem" } } }"##,
+        r##"      content: { application/problem+json: { schema: { $ref: "#/components/schemas/Problem" } } }"##,
+    );
+    let c = single(diff(BASE, &spec));
+    assert_breaking(
+        &c,
+        "builder::CreateThing::send",
+        "response 4XX: body JSON → application/problem+json",
+    );
+}
+
+#[test]
+fn a_parameter_becoming_optional_or_getting_a_default_does_not_break() {
+    let required = edited(
+        "required: false, schema: { type: boolean }",
+        "required: true, schema: { type: boolean }",
+    );
+    let c = single(diff(&required, BASE));
+    assert_compatible(&c, "builder::CreateThing::dry_run", "became optional");
+    assert!(c.impact.reason().contains("setter is unchanged"), "{c:#?}");
+    let c = single(edit(
+        "schema: { type: boolean } }",
+        "schema: { type: boolean, default: false } }",
+    ));
+    assert_compatible(&c, "builder::CreateThing::dry_run", "default changed");
+}
+
+/// BASE with required boolean, integer and list properties on ThingInput.
+fn with_required_values() -> String {
+    edited("required: [name]", "required: [name, urgent, size, tags]").replace(
+        "        note:",
+        "        urgent: { description: U, type: boolean }\n        size: { description: S, type: integer }\n        tags: { description: T, type: array, items: { type: string } }\n        note:",
+    )
+}
+
+#[test]
+fn request_properties_set_by_value_may_become_optional() {
+    let old = with_required_values();
+    let changes = diff(&old, &old.replace("[name, urgent, size, tags]", "[name]"));
+    let find = |item: &str| {
+        changes
+            .iter()
+            .find(|c| c.item == item)
+            .unwrap_or_else(|| panic!("no change to {item}: {changes:#?}"))
+    };
+    // `.urgent(true)` and `.size(5)` still compile: the values convert into Some.
+    assert_compatible(
+        find("types::ThingInput::urgent"),
+        "types::ThingInput::urgent",
+        "became optional",
+    );
+    assert_compatible(
+        find("types::ThingInput::size"),
+        "types::ThingInput::size",
+        "became optional",
+    );
+    // An optional list is not sent while empty.
+    let tags = find("types::ThingInput::tags");
+    assert_breaking(tags, "types::ThingInput::tags", "became optional");
+    assert!(
+        tags.impact.reason().contains("no longer sent while empty"),
+        "{tags:#?}"
+    );
+}
+
+#[test]
+fn an_optional_list_may_become_nullable_in_a_request_not_in_a_response() {
+    let list = "{ description: T, type: array, items: { type: string } }";
+    let nullable = "{ description: T, type: array, items: { type: string }, nullable: true }";
+    let old = edited(
+        "        note:",
+        &format!("        tags: {list}\n        note:"),
+    );
+    let c = single(diff(&old, &old.replace(list, nullable)));
+    assert_compatible(&c, "types::ThingInput::tags", "became nullable");
+    let old = edited(
+        "        id: { type: string }\n",
+        &format!("        id: {{ type: string }}\n        tags: {list}\n"),
+    );
+    let c = single(diff(&old, &old.replace(list, nullable)));
+    assert_breaking(&c, "types::Thing::tags", "became nullable");
+    assert!(c.impact.reason().contains("from a list or map"), "{c:#?}");
+}
