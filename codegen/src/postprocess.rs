@@ -20,20 +20,36 @@ pub(crate) fn apply(file: &mut syn::File) {
     drop_unused_imports(file);
 }
 
-/// Points the generated code's runtime imports (`Error`, `ResponseValue`, `ClientHooks`
-/// and friends) at the SDK's `crate::runtime` instead of `progenitor_client`.
-/// progenitor's `Error` loses the status code when a body does not decode and has no
-/// room for the attempt count or the request id; the SDK's types keep every fact.
+/// Points everything the generated code takes from `progenitor_client` (its imports of
+/// `Error`, `ResponseValue`, `ClientHooks` and friends, and paths such as
+/// `progenitor_client::QueryParam`) at the SDK's `crate::runtime`. progenitor's `Error`
+/// loses the status code when a body does not decode and has no room for the attempt
+/// count or the request id; the SDK's types keep every fact, and the SDK does not
+/// depend on progenitor-client at all.
 fn use_sdk_runtime(file: &mut syn::File) {
-    for item in &mut file.items {
-        if let syn::Item::Use(u) = item
-            && let syn::UseTree::Path(path) = &mut u.tree
-            && path.ident == "progenitor_client"
-        {
-            let tree = (*path.tree).clone();
-            u.tree = syn::parse_quote!(crate::runtime::#tree);
+    struct Repoint;
+    impl VisitMut for Repoint {
+        fn visit_item_use_mut(&mut self, u: &mut syn::ItemUse) {
+            if let syn::UseTree::Path(path) = &mut u.tree
+                && path.ident == "progenitor_client"
+            {
+                let tree = (*path.tree).clone();
+                u.tree = syn::parse_quote!(crate::runtime::#tree);
+            }
+        }
+        fn visit_path_mut(&mut self, path: &mut syn::Path) {
+            if path
+                .segments
+                .first()
+                .is_some_and(|s| s.ident == "progenitor_client")
+            {
+                let rest: Vec<_> = path.segments.iter().skip(1).cloned().collect();
+                *path = syn::parse_quote!(crate::runtime::#(#rest)::*);
+            }
+            syn::visit_mut::visit_path_mut(self, path);
         }
     }
+    Repoint.visit_file_mut(file);
 }
 
 /// Drops progenitor's `Client::new` (it unwraps the reqwest builder) and

@@ -37,6 +37,49 @@ impl Runtime {
     }
 }
 
+/// A query parameter, as the generated code adds it to a request
+/// (`.query(&QueryParam::new("limit", &limit))`): one `name=value` pair for a value, one
+/// per item for a list, none for `None`. Today's spec has no query parameter, so nothing
+/// names it but the contract proof's SDKs (xtask's `diff::proof`), built from specs that
+/// have some.
+#[allow(dead_code)]
+pub struct QueryParam<'a, T> {
+    name: &'a str,
+    value: &'a T,
+}
+
+#[allow(dead_code)]
+impl<'a, T> QueryParam<'a, T> {
+    pub fn new(name: &'a str, value: &'a T) -> Self {
+        Self { name, value }
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for QueryParam<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        use serde_json::Value;
+        let text = |v: &Value| match v {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        };
+        let value = serde_json::to_value(self.value).map_err(S::Error::custom)?;
+        let values: Vec<String> = match &value {
+            Value::Array(items) => items.iter().filter_map(text).collect(),
+            Value::Object(_) => {
+                return Err(S::Error::custom(format!(
+                    "{}: an object cannot be sent in the query string",
+                    self.name
+                )));
+            }
+            scalar => text(scalar).into_iter().collect(),
+        };
+        let pairs: Vec<(&str, &str)> = values.iter().map(|v| (self.name, v.as_str())).collect();
+        pairs.serialize(serializer)
+    }
+}
+
 /// What the generated code reads off a [`Client`](crate::Client).
 pub trait ClientInfo<Inner> {
     /// The version of the API the client was generated from (`info.version` of the spec).
@@ -85,7 +128,25 @@ pub(crate) fn path_segment(name: &str, value: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::path_segment;
+    use super::{QueryParam, path_segment};
+
+    #[test]
+    fn query_parameters_are_pairs_one_per_value() {
+        let query = |name, value: serde_json::Value| {
+            serde_urlencoded::to_string(QueryParam::new(name, &value)).map_err(|e| e.to_string())
+        };
+        use serde_json::json;
+        assert_eq!(query("limit", json!(5)).as_deref(), Ok("limit=5"));
+        assert_eq!(query("q", json!("a b&c")).as_deref(), Ok("q=a+b%26c"));
+        assert_eq!(
+            query("tags", json!(["x", "y"])).as_deref(),
+            Ok("tags=x&tags=y")
+        );
+        assert_eq!(query("after", json!(null)).as_deref(), Ok(""));
+        assert_eq!(query("flag", json!(true)).as_deref(), Ok("flag=true"));
+        let err = query("o", json!({"a": 1})).expect_err("an object");
+        assert!(err.contains("o: an object cannot be sent"), "{err}");
+    }
 
     #[test]
     fn dot_segments_and_empty_values_are_refused() {

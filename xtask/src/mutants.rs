@@ -20,7 +20,14 @@ pub fn run(files: &[&str]) -> Result<(), String> {
     let output = crate::target_dir().join("mutants");
     let mut command = Command::new(&bin);
     command
-        .args(["mutants", "--package", "thena-sdk", "--jobs", JOBS, "--output"])
+        .args([
+            "mutants",
+            "--package",
+            "thena-sdk",
+            "--jobs",
+            JOBS,
+            "--output",
+        ])
         .arg(&output)
         .current_dir(crate::root());
     for file in files {

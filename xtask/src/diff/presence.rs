@@ -3,11 +3,12 @@
 //!
 //! typify holds a property as its type `T` when it is required (or has a default), as
 //! `Option<T>` when it is optional or nullable, except that an optional list or map
-//! stays a `Vec` or a map that starts empty and is left out of a request while empty. A
-//! builder setter takes `impl TryInto<T>`: an `Option<T>` setter takes what converts
-//! into `Some`, which an owned value, a variant or a number literal does, and a `&str`
-//! or a nested builder does not. progenitor's parameter setters take `T` whether the
-//! parameter is required or not, and it sends no default of a parameter.
+//! stays a `Vec` or a map that starts empty and is left out of a request while empty.
+//! codegen gives every builder setter the same shape whatever holds the value: `name`
+//! takes `impl TryInto<T>`, and for an `Option<T>` field `set_name` takes an `Option` of
+//! it. progenitor's parameter setters take `T` whether the parameter is required or not
+//! (a nullable path parameter's takes `impl TryInto<Option<T>>`), and it sends no default
+//! of a parameter.
 
 use super::change::{Change, Impact, breaking, compatible};
 use super::schemas::{Body, Place, View};
@@ -53,25 +54,24 @@ fn holder(view: &View<'_>, required: Option<bool>) -> Holder {
 }
 
 /// What changing how a value is held does to calls and to code reading responses.
-fn rehold(from: Holder, to: Holder, slot: Slot, set_by_literal: bool) -> Option<(Impact, Impact)> {
+fn rehold(from: Holder, to: Holder, slot: Slot) -> Option<(Impact, Impact)> {
     use Holder::{Empty, Optional, Plain};
+    // A property's builder setter takes the value itself either way; its field's type,
+    // which code building the struct or reading it names, does change.
+    let builder = match slot {
+        Slot::Property { .. } => "; calls through the builder still compile",
+        _ => "",
+    };
     let request = match (from, to) {
         _ if from == to => return None,
-        (Plain, Optional) if matches!(slot, Slot::Value) => {
-            breaking("its Rust type changes from T to Option<T>")
-        }
-        (Plain, Optional) if set_by_literal => breaking(
-            "its setter now takes `impl TryInto<Option<T>>`: calls passing a &str or a builder \
-             no longer compile",
-        ),
-        (Plain | Empty, Optional) => compatible(
-            "its setter now takes an Option, which the values calls pass (an owned value, a \
-             variant, a number, a list) convert into",
-        ),
-        (Optional, _) => breaking(
-            "its Rust type changes from Option<T> to T: calls passing Some(..) or None no \
-             longer compile",
-        ),
+        (Plain | Empty, Optional) => breaking(format!(
+            "its Rust type changes from T to Option<T>: code that builds or reads it no \
+             longer compiles{builder}"
+        )),
+        (Optional, _) => breaking(format!(
+            "its Rust type changes from Option<T> to T: code that builds or reads it, and \
+             calls to `set_<name>`, no longer compile"
+        )),
         (Plain, Empty) => {
             breaking("it is no longer sent while empty: calls that set it empty now send nothing")
         }
@@ -110,9 +110,8 @@ pub fn presence(out: &mut Vec<Change>, place: &Place, slot: Slot, old: &View<'_>
         holder(old, required.map(|r| r.0)),
         holder(new, required.map(|r| r.1)),
     );
-    let literal = new.body.set_by_literal(place);
     // Each attribute's own effect, made breaking by the change of holder when that breaks.
-    let reheld = |request: Impact, response: Impact| match rehold(was, now, slot, literal) {
+    let reheld = |request: Impact, response: Impact| match rehold(was, now, slot) {
         Some((to_request, to_response)) => (
             escalate(request, to_request),
             escalate(response, to_response),

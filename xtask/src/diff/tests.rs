@@ -245,11 +245,15 @@ fn optional_request_field_becoming_required_breaks() {
 }
 
 #[test]
-fn required_request_field_becoming_optional_breaks_setter_calls() {
-    // `.name("literal")` compiles for a String field, not for an Option<String> one.
+fn required_request_field_becoming_optional_changes_the_field_type() {
+    // codegen's setter takes the value either way, but the field becomes Option<String>:
+    // code that builds the struct or reads the field no longer compiles.
     let c = single(edit("      required: [name]\n", ""));
     assert_breaking(&c, "types::ThingInput::name", "became optional");
-    assert!(c.impact.reason().contains("&str"), "{c:#?}");
+    assert!(
+        c.impact.reason().contains("builder still compile"),
+        "{c:#?}"
+    );
 }
 
 #[test]
@@ -635,7 +639,7 @@ fn with_required_values() -> String {
 }
 
 #[test]
-fn request_properties_set_by_value_may_become_optional() {
+fn request_properties_becoming_optional_break_code_that_names_their_fields() {
     let old = with_required_values();
     let changes = diff(&old, &old.replace("[name, urgent, size, tags]", "[name]"));
     let find = |item: &str| {
@@ -644,17 +648,12 @@ fn request_properties_set_by_value_may_become_optional() {
             .find(|c| c.item == item)
             .unwrap_or_else(|| panic!("no change to {item}: {changes:#?}"))
     };
-    // `.urgent(true)` and `.size(5)` still compile: the values convert into Some.
-    assert_compatible(
-        find("types::ThingInput::urgent"),
-        "types::ThingInput::urgent",
-        "became optional",
-    );
-    assert_compatible(
-        find("types::ThingInput::size"),
-        "types::ThingInput::size",
-        "became optional",
-    );
+    // `.urgent(true)` and `.size(5)` still compile, but the fields become Options.
+    for item in ["types::ThingInput::urgent", "types::ThingInput::size"] {
+        let change = find(item);
+        assert_breaking(change, item, "became optional");
+        assert!(change.impact.reason().contains("Option<T>"), "{change:#?}");
+    }
     // An optional list is not sent while empty.
     let tags = find("types::ThingInput::tags");
     assert_breaking(tags, "types::ThingInput::tags", "became optional");
@@ -665,7 +664,7 @@ fn request_properties_set_by_value_may_become_optional() {
 }
 
 #[test]
-fn an_optional_list_may_become_nullable_in_a_request_not_in_a_response() {
+fn an_optional_list_becoming_nullable_changes_its_type_in_requests_and_responses() {
     let list = "{ description: T, type: array, items: { type: string } }";
     let nullable = "{ description: T, type: array, items: { type: string }, nullable: true }";
     let old = edited(
@@ -673,7 +672,11 @@ fn an_optional_list_may_become_nullable_in_a_request_not_in_a_response() {
         &format!("        tags: {list}\n        note:"),
     );
     let c = single(diff(&old, &old.replace(list, nullable)));
-    assert_compatible(&c, "types::ThingInput::tags", "became nullable");
+    assert_breaking(&c, "types::ThingInput::tags", "became nullable");
+    assert!(
+        c.impact.reason().contains("builder still compile"),
+        "{c:#?}"
+    );
     let old = edited(
         "        id: { type: string }\n",
         &format!("        id: {{ type: string }}\n        tags: {list}\n"),

@@ -124,10 +124,10 @@ fn write_workspace(dir: &Path, copies: &[&Sdk]) -> Result<(), String> {
     write(&dir.join("Cargo.toml"), &manifest)?;
     // The project's versions of every dependency (cargo adds the copies themselves).
     write(&dir.join("Cargo.lock"), &read("Cargo.lock")?)?;
-    // The SDK's crate documentation is the README.
-    write(&dir.join("README.md"), &read("README.md")?)?;
 
     let sdk_deps = table(&sdk_toml, "[dependencies]")?;
+    // The SDK's crate documentation is its README.
+    let readme = read("sdk/README.md")?;
     let runtime: Vec<(String, String)> = fs::read_dir(crate::root_path("sdk/src"))
         .map_err(|e| format!("reading sdk/src: {e}"))?
         .filter_map(Result::ok)
@@ -151,6 +151,7 @@ fn write_workspace(dir: &Path, copies: &[&Sdk]) -> Result<(), String> {
             c.name
         );
         write(&krate.join("Cargo.toml"), &manifest)?;
+        write(&krate.join("README.md"), &readme)?;
         for (name, text) in &runtime {
             write(&krate.join("src").join(name), text)?;
         }

@@ -287,8 +287,11 @@ fn reader_call(shape: &Shape, ty: &syn::Type, value: &str) -> String {
     }
 }
 
-/// Readers of every response type (each field, named with its type; each enum, matched
-/// exhaustively) and constructors of every request enum's variants.
+/// Readers of every response type and request struct (each field, named with its type;
+/// each response enum, matched exhaustively) and constructors of every request enum's
+/// variants. A request struct's readers are only compiled: a field whose type changes
+/// breaks code that builds the struct or reads it, even when its builder setter does not
+/// change.
 fn readers(shape: &Shape) -> String {
     let request_roots: Vec<&syn::Type> = shape
         .operations
@@ -305,7 +308,10 @@ fn readers(shape: &Shape) -> String {
         shape.reachable(&response_roots),
     );
     let mut out = String::new();
-    for name in &responses {
+    let request_structs = requests
+        .iter()
+        .filter(|name| shape.structs.contains_key(*name) && !responses.contains(*name));
+    for name in responses.iter().chain(request_structs) {
         let ty = format!("thena_sdk::types::{name}");
         let body = if let Some(s) = shape.structs.get(name) {
             s.fields

@@ -129,12 +129,28 @@ fn named(
     if let (Some(s), Some(object)) = (shape.structs.get(name), value.as_object()) {
         let mut chain = format!("{path}::builder()");
         for field in &s.fields {
-            let arg = match object.get(&field.json) {
-                Some(v) => expr(shape, v, &field.ty, Mode::Setter, full, &field.json)?,
-                None if field.flatten && full => "::serde_json::Map::new()".into(),
-                None => continue,
+            // codegen's setters: `name` takes the value itself, also for an `Option<T>`
+            // field, and `set_name` an `Option` of it.
+            let call = match (kind(shape, &field.ty), object.get(&field.json)) {
+                (Kind::Option(inner), Some(v)) if v.is_null() => {
+                    format!(".set_{}(None::<{}>)", field.name, shape.path(inner))
+                }
+                (Kind::Option(inner), Some(v)) => format!(
+                    ".{}({})",
+                    field.name,
+                    expr(shape, v, inner, Mode::Setter, full, &field.json)?
+                ),
+                (_, Some(v)) => format!(
+                    ".{}({})",
+                    field.name,
+                    expr(shape, v, &field.ty, Mode::Setter, full, &field.json)?
+                ),
+                (_, None) if field.flatten && full => {
+                    format!(".{}(::serde_json::Map::new())", field.name)
+                }
+                (_, None) => continue,
             };
-            chain += &format!(".{}({arg})", field.name);
+            chain += &call;
         }
         return Ok(match mode {
             Mode::Setter => chain,
