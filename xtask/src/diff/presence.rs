@@ -68,10 +68,10 @@ fn rehold(from: Holder, to: Holder, slot: Slot) -> Option<(Impact, Impact)> {
             "its Rust type changes from T to Option<T>: code that builds or reads it no \
              longer compiles{builder}"
         )),
-        (Optional, _) => breaking(format!(
+        (Optional, _) => breaking(
             "its Rust type changes from Option<T> to T: code that builds or reads it, and \
-             calls to `set_<name>`, no longer compile"
-        )),
+             calls to `set_<name>`, no longer compile",
+        ),
         (Plain, Empty) => {
             breaking("it is no longer sent while empty: calls that set it empty now send nothing")
         }
