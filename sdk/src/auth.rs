@@ -79,7 +79,8 @@ impl Redactor {
             return Cow::Borrowed(bytes);
         };
         let mut out = Cow::Borrowed(bytes);
-        for form in forms.iter() {
+        // An empty form would be found everywhere; a key is never empty.
+        for form in forms.iter().filter(|f| !f.is_empty()) {
             if memchr::memmem::find(&out, form).is_some() {
                 out = Cow::Owned(replace_all(&out, form));
             }
@@ -188,6 +189,29 @@ mod tests {
     #[test]
     fn the_default_changes_nothing() {
         assert_eq!(Redactor::default().text("tk_1"), "tk_1");
-        assert!(!format!("{:?}", redactor("tk_1")).contains("tk_1"));
+        assert_eq!(Redactor::NONE.text("tk_1"), "tk_1");
+    }
+
+    #[test]
+    fn debug_output_names_the_type_and_never_the_key() {
+        let key = ApiKey::parse("tk_1").expect("a valid key");
+        assert_eq!(format!("{key:?}"), "ApiKey(<redacted>)");
+        assert_eq!(format!("{:?}", key.redactor()), "Redactor(<redacted>)");
+    }
+
+    #[test]
+    fn redacted_debug_keeps_the_format_asked_for() {
+        struct Echo<'a>(&'a Redactor);
+        impl fmt::Debug for Echo<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.debug(f, &vec!["tk_1", "other"])
+            }
+        }
+        let r = redactor("tk_1");
+        assert_eq!(format!("{:?}", Echo(&r)), r#"["[redacted]", "other"]"#);
+        assert_eq!(
+            format!("{:#?}", Echo(&r)),
+            "[\n    \"[redacted]\",\n    \"other\",\n]"
+        );
     }
 }

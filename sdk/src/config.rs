@@ -406,6 +406,9 @@ mod tests {
             ("ftp://h.example", "scheme"),
             ("https://h.example/?a=1", "query"),
             ("https://user:pw@h.example", "credentials"),
+            ("https://user@h.example", "credentials"),
+            ("https://:pw@h.example", "credentials"),
+            ("https://h.example/#top", "fragment"),
             ("http://h.example", "in clear"),
             ("http://10.0.0.1:8080", "in clear"),
         ] {
@@ -433,6 +436,33 @@ mod tests {
             assert!(normalize_base_url(url, false).is_ok(), "{url}");
         }
         assert!(normalize_base_url("http://h.example", true).is_ok());
+        let allowed = Client::builder()
+            .api_key("k")
+            .base_url("http://h.example")
+            .allow_insecure_http(true)
+            .build();
+        assert!(allowed.is_ok(), "{allowed:?}");
+    }
+
+    #[test]
+    fn debug_output_shows_every_setting() {
+        let builder = Client::builder()
+            .api_key("k")
+            .base_url("https://h.example")
+            .connect_timeout(Duration::from_secs(5))
+            .add_root_certificate_pem("pem")
+            .configure_http(|http| http);
+        let shown = format!("{builder:?}");
+        for expected in [
+            "ClientBuilder",
+            "base_url: Some(\"https://h.example\")",
+            "api_key: Some(\"<redacted>\")",
+            "connect_timeout: 5s",
+            "root_certificates: 1",
+            "configure_http: Some(\"<fn>\")",
+        ] {
+            assert!(shown.contains(expected), "{expected} in {shown}");
+        }
     }
 
     #[test]

@@ -43,15 +43,22 @@ pub(crate) fn uuid_v4() -> String {
 mod tests {
     #[test]
     fn uuids_are_version_4_and_distinct() {
-        let a = super::uuid_v4();
-        let b = super::uuid_v4();
-        assert_ne!(a, b);
-        assert_eq!(
-            a.split('-').map(str::len).collect::<Vec<_>>(),
-            [8, 4, 4, 4, 12],
-            "{a}"
-        );
-        assert_eq!(&a[14..15], "4");
-        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+        let uuids: std::collections::HashSet<String> = (0..64).map(|_| super::uuid_v4()).collect();
+        assert_eq!(uuids.len(), 64, "all distinct");
+        for a in &uuids {
+            assert_eq!(
+                a.split('-').map(str::len).collect::<Vec<_>>(),
+                [8, 4, 4, 4, 12],
+                "{a}"
+            );
+            assert_eq!(&a[14..15], "4", "{a}");
+            assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+        }
+    }
+
+    #[test]
+    fn random_numbers_vary() {
+        let draws: std::collections::HashSet<u64> = (0..16).map(|_| super::u64()).collect();
+        assert!(draws.len() > 8, "{draws:?}");
     }
 }

@@ -352,4 +352,56 @@ mod tests {
         go(&limiter, at(100)).observe(OK, &report(0, 105), at(100));
         go(&limiter, at(100));
     }
+
+    #[test]
+    fn a_report_of_an_earlier_window_changes_nothing() {
+        let limiter = RateLimiter::new(true);
+        go(&limiter, at(100)).observe(OK, &report(0, 105), at(100));
+        // Sent late in window 103, answered now: it says nothing of window 105.
+        limiter.send_anyway().observe(OK, &report(15, 103), at(100));
+        assert_eq!(wait(&limiter, at(100)), Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn a_window_keeps_its_lowest_report_whatever_the_order() {
+        let limiter = RateLimiter::new(true);
+        go(&limiter, at(100)).observe(OK, &report(1, 105), at(100));
+        let late = go(&limiter, at(100));
+        // Counted before the other, answered after it.
+        late.observe(OK, &report(7, 105), at(100));
+        let _last = go(&limiter, at(100));
+        assert_eq!(wait(&limiter, at(100)), Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn the_servers_later_window_brings_its_own_count_and_reset() {
+        let limiter = RateLimiter::new(true);
+        go(&limiter, at(100)).observe(OK, &report(9, 101), at(100));
+        limiter.send_anyway().observe(OK, &report(0, 102), at(100));
+        assert_eq!(wait(&limiter, at(100)), Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn spent_with_no_reset_and_nothing_in_flight_the_server_decides() {
+        let limiter = RateLimiter::new(true);
+        go(&limiter, at(100)).observe(OK, &report(1, 101), at(100));
+        // The clock opens the next window: the limit, 20, less nothing in flight.
+        for _ in 0..20 {
+            go(&limiter, at(101)).observe(OK, &HeaderMap::new(), at(101));
+        }
+        // Spent, no report of this window, none to come: send, the server decides.
+        go(&limiter, at(101));
+    }
+
+    #[test]
+    fn a_request_that_ended_without_an_answer_is_no_longer_in_flight() {
+        let limiter = RateLimiter::new(true);
+        let mut limit_one = report(1, 101);
+        limit_one.insert("x-ratelimit-limit", HeaderValue::from(1u64));
+        go(&limiter, at(100)).observe(OK, &limit_one, at(100));
+        // A request goes out and is dropped (no answer, or a cancelled call).
+        drop(go(&limiter, at(100)));
+        // The next window starts with nothing in flight: its one request may go.
+        go(&limiter, at(101));
+    }
 }

@@ -87,9 +87,9 @@ impl Cause {
                     _ => {}
                 }
             }
-            if let Some(hyper) = cause.downcast_ref::<hyper::Error>()
-                && found == Cause::Other
-                && (hyper.is_incomplete_message() || hyper.is_canceled() || hyper.is_closed())
+            if cause
+                .downcast_ref::<hyper::Error>()
+                .is_some_and(hyper::Error::is_incomplete_message)
             {
                 found = Cause::Closed;
             }
@@ -102,17 +102,17 @@ impl Cause {
 }
 
 /// Whether another attempt may succeed: a refused or reset connection, a timeout, a
-/// failed DNS lookup may pass; a certificate the client refuses, or a request reqwest
-/// would not even send, will not.
+/// failed DNS lookup may pass; a certificate the client refuses will not. (What else
+/// `execute` can fail with, a request that cannot be built or a redirect, the client
+/// never meets: it builds its requests itself and follows no redirect.)
 pub(crate) fn is_transient(e: &reqwest::Error) -> bool {
-    match Cause::of(e) {
+    !matches!(
+        Cause::of(e),
         Cause::CertificateUntrusted
-        | Cause::CertificateForAnotherHost
-        | Cause::CertificateExpired
-        | Cause::Tls(_) => false,
-        Cause::Other => e.is_connect() || e.is_request() || e.is_body(),
-        _ => true,
-    }
+            | Cause::CertificateForAnotherHost
+            | Cause::CertificateExpired
+            | Cause::Tls(_)
+    )
 }
 
 fn tls_cause(e: &rustls::Error) -> Cause {
@@ -197,6 +197,8 @@ mod tests {
     fn durations_read_as_people_write_them() {
         let shown = |d| Human(d).to_string();
         assert_eq!(shown(Duration::from_micros(149_954)), "149 ms");
+        assert_eq!(shown(Duration::from_millis(999)), "999 ms");
+        assert_eq!(shown(Duration::from_secs(1)), "1 s");
         assert_eq!(shown(Duration::from_secs(60)), "60 s");
         assert_eq!(shown(Duration::from_millis(2500)), "2.5 s");
         assert_eq!(shown(Duration::MAX), "18446744073709551615.9 s");

@@ -529,3 +529,180 @@ async fn a_spent_window_waits_for_its_reset_before_sending() {
     create(&client).await.expect("not held back");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+#[tokio::test]
+async fn the_per_attempt_timeout_holds_within_a_longer_operation_timeout() {
+    let server = scripted(created().set_delay(Duration::from_secs(5)), 100, created()).await;
+    let started = Instant::now();
+    let err = create(
+        &builder(&server)
+            .timeout(Duration::from_millis(100))
+            .operation_timeout(Duration::from_secs(30))
+            .max_retries(0)
+            .build()
+            .expect("valid"),
+    )
+    .await
+    .expect_err("too slow");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(
+            err,
+            Error::CommunicationError {
+                timeout: Some(Timeout::Attempt(d)),
+                ..
+            } if d == Duration::from_millis(100)
+        ),
+        "{err:?}"
+    );
+}
+
+/// A port nothing listens on until `after`, then a server answering every request with
+/// `status` and an `ErrorResponse`.
+async fn listening_after(after: Duration, status: u16) -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port again");
+        let server = MockServer::builder().listener(listener).start().await;
+        Mock::given(method("POST"))
+            .respond_with(error(status))
+            .mount(&server)
+            .await;
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        drop(server);
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+#[tokio::test]
+async fn a_refused_connection_carried_nothing_so_a_409_after_it_is_another_calls() {
+    let url = listening_after(Duration::from_millis(100), 409).await;
+    let client = Client::builder()
+        .base_url(&url)
+        .api_key(KEY)
+        .backoff(Duration::from_millis(800), Duration::from_millis(800))
+        .build()
+        .expect("valid settings");
+    let err = create(&client).await.expect_err("409");
+    assert_eq!(err.attempts(), 2, "refused, then answered: {err}");
+    assert!(err.is_duplicate());
+    assert!(
+        !err.earlier_attempt_may_have_created(),
+        "a connection never made carried nothing"
+    );
+}
+
+/// A server that sends a 201 with `body` in two chunks, the second a moment later.
+async fn in_two_chunks(body: Vec<u8>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 8192];
+                let _ = stream.read(&mut request).await;
+                let (first, second) = body.split_at(body.len() / 2);
+                let mut out = b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\n\
+                                transfer-encoding: chunked\r\n\r\n"
+                    .to_vec();
+                out.extend_from_slice(format!("{:x}\r\n", first.len()).as_bytes());
+                out.extend_from_slice(first);
+                out.extend_from_slice(b"\r\n");
+                let _ = stream.write_all(&out).await;
+                let _ = stream.flush().await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let mut rest = format!("{:x}\r\n", second.len()).into_bytes();
+                rest.extend_from_slice(second);
+                rest.extend_from_slice(b"\r\n0\r\n\r\n");
+                let _ = stream.write_all(&rest).await;
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn a_body_in_several_chunks_is_read_whole_and_counted_whole() {
+    let body = serde_json::to_vec(&json!({
+        "status": true, "message": "Success", "timestamp": "2024-01-01T00:00:00.000Z",
+        "data": { "id": "T1", "title": "x".repeat(200) }
+    }))
+    .expect("JSON");
+    let url = in_two_chunks(body.clone()).await;
+    let sized = |limit: u64| {
+        Client::builder()
+            .base_url(&url)
+            .api_key(KEY)
+            .max_retries(0)
+            .max_response_bytes(limit)
+            .build()
+            .expect("valid settings")
+    };
+    let limit = u64::try_from(body.len()).expect("a small body");
+    let created = create(&sized(limit)).await.expect("the whole body fits");
+    assert_eq!(
+        created.data.title.as_deref(),
+        Some("x".repeat(200).as_str())
+    );
+    // Both chunks count: a limit the first alone fits is passed by the two.
+    let err = create(&sized(limit - 1)).await.expect_err("one byte over");
+    assert!(matches!(err, Error::ResponseTooLarge { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_wait_over_max_retry_wait_is_not_slept_even_a_short_one() {
+    let server = scripted(error(503).insert_header("retry-after", "1"), 1, created()).await;
+    let client = builder(&server)
+        .max_retry_wait(Duration::from_millis(100))
+        .build()
+        .expect("valid settings");
+    let started = Instant::now();
+    let err = create(&client).await.expect_err("1 s is over 100 ms");
+    assert_eq!(err.attempts(), 1);
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limit_wait_over_max_retry_wait_is_not_slept() {
+    let reset = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        + 2;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            created()
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-reset", reset.to_string().as_str()),
+        )
+        .mount(&server)
+        .await;
+    let client = builder(&server)
+        .max_retry_wait(Duration::from_millis(100))
+        .build()
+        .expect("valid settings");
+    create(&client).await.expect("first");
+    let started = Instant::now();
+    create(&client).await.expect("sent at once");
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+}

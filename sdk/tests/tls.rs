@@ -1,5 +1,5 @@
 //! The TLS path, end to end over loopback: a CA made in the test, a TLS terminator in
-//! front of the sandbox, and the SDK's rustls client trusting that CA through
+//! front of a scripted server, and the SDK's rustls client trusting that CA through
 //! `add_root_certificate_pem`. Each certificate problem fails after one attempt (no retry
 //! heals it) with its cause in words. Nothing touches the system's trust store.
 
@@ -9,7 +9,6 @@ use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, date_time_ymd,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use thena_sandbox::Sandbox;
 use thena_sdk::{Client, ConfigError, Error, types};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
@@ -96,15 +95,27 @@ fn ticket() -> types::builder::CreateTicketBody {
         .team_id("team_tls")
 }
 
+/// A server behind the terminator that answers every create with a ticket.
+async fn upstream() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({
+            "status": true, "message": "Success", "timestamp": "t", "data": { "id": "T1" }
+        })))
+        .mount(&server)
+        .await;
+    server
+}
+
 #[tokio::test]
 async fn a_create_over_tls_succeeds_with_the_private_ca_trusted() {
-    let sandbox = Sandbox::start().await.expect("the sandbox starts");
+    let server = upstream().await;
     let ca = Ca::new();
-    let url = terminator(ca.leaf("localhost", false), host_port(sandbox.url())).await;
+    let url = terminator(ca.leaf("localhost", false), host_port(&server.uri())).await;
 
     let client = Client::builder()
         .base_url(&url)
-        .api_key(sandbox.api_key())
+        .api_key("tk_test_tls")
         .add_root_certificate_pem(ca.pem())
         .build()
         .expect("valid settings");
@@ -116,7 +127,7 @@ async fn a_create_over_tls_succeeds_with_the_private_ca_trusted() {
         .expect("created over TLS");
 
     assert_eq!(created.status().as_u16(), 201);
-    assert_eq!(sandbox.tickets().len(), 1);
+    assert_eq!(server.received_requests().await.map(|r| r.len()), Some(1));
 }
 
 /// Creates through a terminator with `leaf`, trusting `ca` unless it is `None`, and
@@ -125,9 +136,9 @@ async fn refused(
     leaf: (CertificateDer<'static>, PrivateKeyDer<'static>),
     ca: Option<&Ca>,
 ) -> Error {
-    let sandbox = Sandbox::start().await.expect("the sandbox starts");
-    let url = terminator(leaf, host_port(sandbox.url())).await;
-    let mut builder = Client::builder().base_url(&url).api_key(sandbox.api_key());
+    let server = upstream().await;
+    let url = terminator(leaf, host_port(&server.uri())).await;
+    let mut builder = Client::builder().base_url(&url).api_key("tk_test_tls");
     if let Some(ca) = ca {
         builder = builder.add_root_certificate_pem(ca.pem());
     }
@@ -139,7 +150,8 @@ async fn refused(
         .send()
         .await
         .expect_err("the certificate is refused");
-    assert!(sandbox.requests().is_empty(), "nothing reached the server");
+    let reached = server.received_requests().await.map_or(0, |r| r.len());
+    assert_eq!(reached, 0, "nothing reached the server");
     err
 }
 

@@ -1,0 +1,71 @@
+//! `Client::from_env` / `ClientBuilder::from_env`: the settings it reads, and what it
+//! refuses. One test in a binary of its own, since it changes the process environment.
+
+use thena_sdk::{ClientBuilder, ConfigError};
+
+const VARIABLES: [&str; 4] = [
+    "THENA_API_KEY",
+    "THENA_BASE_URL",
+    "THENA_MAX_RETRIES",
+    "THENA_TIMEOUT_SECS",
+];
+
+/// Sets exactly `pairs` of the variables `from_env` reads, and reads them.
+fn from_env(pairs: &[(&str, &str)]) -> Result<ClientBuilder, ConfigError> {
+    // SAFETY: this binary has one test, so no other thread reads the environment.
+    unsafe {
+        for name in VARIABLES {
+            std::env::remove_var(name);
+        }
+        for (name, value) in pairs {
+            std::env::set_var(name, value);
+        }
+    }
+    ClientBuilder::from_env()
+}
+
+#[test]
+fn the_environment_configures_the_client_and_bad_values_are_named() {
+    for missing in [&[][..], &[("THENA_API_KEY", "   ")]] {
+        assert_eq!(
+            from_env(missing).err(),
+            Some(ConfigError::MissingEnv("THENA_API_KEY"))
+        );
+    }
+    for (name, value, rule) in [
+        ("THENA_MAX_RETRIES", "two", "a whole number of retries"),
+        ("THENA_TIMEOUT_SECS", "0", "a positive number of seconds"),
+        ("THENA_TIMEOUT_SECS", "-1", "a positive number of seconds"),
+        ("THENA_TIMEOUT_SECS", "soon", "a positive number of seconds"),
+    ] {
+        let err = from_env(&[("THENA_API_KEY", "k"), (name, value)]).expect_err(value);
+        assert!(
+            matches!(err, ConfigError::InvalidEnv { name: n, .. } if n == name),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains(rule), "{err}");
+    }
+
+    let builder = from_env(&[
+        ("THENA_API_KEY", "k"),
+        ("THENA_BASE_URL", "https://h.example"),
+        ("THENA_MAX_RETRIES", " 4 "),
+        ("THENA_TIMEOUT_SECS", "2.5"),
+    ])
+    .expect("valid settings");
+    let shown = format!("{builder:?}");
+    for expected in [
+        "base_url: Some(\"https://h.example\")",
+        "api_key: Some(\"<redacted>\")",
+        "max_retries: 4",
+        "timeout: 2.5s",
+    ] {
+        assert!(shown.contains(expected), "{expected} in {shown}");
+    }
+    assert!(builder.build().is_ok());
+
+    // A blank variable is as good as unset.
+    let builder =
+        from_env(&[("THENA_API_KEY", "k"), ("THENA_BASE_URL", " ")]).expect("valid settings");
+    assert!(format!("{builder:?}").contains("base_url: None"));
+}
