@@ -215,30 +215,22 @@ fn setter_target(f: &syn::ImplItemFn) -> Option<syn::Type> {
                 let syn::TypeParamBound::Trait(t) = bound else {
                     return None;
                 };
-                let last = t.path.segments.last()?;
-                if last.ident != "TryInto" {
-                    return None;
-                }
-                match &last.arguments {
-                    syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
-                        syn::GenericArgument::Type(ty) => Some(ty.clone()),
-                        _ => None,
-                    },
-                    _ => None,
-                }
+                type_argument(&t.path, "TryInto")
             })
         })
 }
 
 /// `X` of `Option<X>`.
 fn option_inner(ty: &syn::Type) -> Option<syn::Type> {
-    let syn::Type::Path(p) = ty else {
-        return None;
-    };
-    let last = p.path.segments.last()?;
-    if last.ident != "Option" {
-        return None;
+    match ty {
+        syn::Type::Path(p) => type_argument(&p.path, "Option"),
+        _ => None,
     }
+}
+
+/// `X` of a path ending in `name<X, ..>`.
+fn type_argument(path: &syn::Path, name: &str) -> Option<syn::Type> {
+    let last = path.segments.last().filter(|s| s.ident == name)?;
     match &last.arguments {
         syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
             syn::GenericArgument::Type(ty) => Some(ty.clone()),
