@@ -1,24 +1,34 @@
 //! `cargo xtask mutants [FILE...]`: mutation testing of the SDK's hand-written runtime
-//! with cargo-mutants (pinned, installed on first use into the git-ignored `.tools/`):
+//! with cargo-mutants, which runs the tests with cargo-nextest (both pinned, installed on
+//! first use into the git-ignored `.tools/` unless the machine has that version):
 //! every small change to the code must make some test of thena-sdk fail. Settings, and
 //! the mutants excluded as equivalent with the reason for each, are in
 //! `.cargo/mutants.toml`. Prints caught, missed, unviable and timed-out counts and every
 //! missed mutant; fails when one is missed or times out.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The cargo-mutants this project is checked with.
-const VERSION: &str = "27.1.0";
+/// The cargo-mutants this project is checked with, and the cargo-nextest it runs.
+const MUTANTS: (&str, &str) = ("cargo-mutants", "27.1.0");
+const NEXTEST: (&str, &str) = ("cargo-nextest", "0.9.143");
 
 /// Mutants built and tested at once: a test that sleeps leaves the core to the other.
 const JOBS: &str = "2";
 
 pub fn run(files: &[&str]) -> Result<(), String> {
-    let bin = install()?;
+    let bin = install(MUTANTS)?;
+    let nextest = install(NEXTEST)?;
     let output = crate::target_dir().join("mutants");
     let mut command = Command::new(&bin);
+    // cargo finds `cargo nextest` on the PATH.
+    if let Some(dir) = nextest.parent() {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let paths = std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&path));
+        let joined = std::env::join_paths(paths).map_err(|e| format!("PATH: {e}"))?;
+        command.env("PATH", joined);
+    }
     command
         .args([
             "mutants",
@@ -70,30 +80,34 @@ pub fn run(files: &[&str]) -> Result<(), String> {
     }
 }
 
-/// cargo-mutants at [`VERSION`], installed into `.tools/cargo-mutants` when missing.
-fn install() -> Result<PathBuf, String> {
-    let root = crate::root_path(".tools/cargo-mutants");
-    let bin = root.join("bin").join("cargo-mutants");
-    let installed = Command::new(&bin)
-        .args(["mutants", "--version"])
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8(out.stdout).ok())
-        .is_some_and(|v| v.trim() == format!("cargo-mutants {VERSION}"));
-    if !installed {
-        crate::run_step(
-            crate::cargo()
-                .args([
-                    "install",
-                    "--locked",
-                    "--quiet",
-                    "--version",
-                    VERSION,
-                    "--root",
-                ])
-                .arg(&root)
-                .arg("cargo-mutants"),
-        )?;
+/// `tool` at its pinned version: the machine's own when it has that version, else one
+/// installed into `.tools/<tool>`.
+fn install((tool, version): (&str, &str)) -> Result<PathBuf, String> {
+    let subcommand = tool.trim_start_matches("cargo-");
+    let is_pinned = |bin: &Path| {
+        Command::new(bin)
+            .args([subcommand, "--version"])
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .is_some_and(|v| v.starts_with(&format!("{tool} {version}")))
+    };
+    let root = crate::root_path(".tools").join(tool);
+    let local = root.join("bin").join(tool);
+    if is_pinned(&local) {
+        return Ok(local);
     }
-    Ok(bin)
+    if let Some(own) = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join(tool))
+        .find(|bin| is_pinned(bin))
+    {
+        return Ok(own);
+    }
+    crate::run_step(
+        crate::cargo()
+            .args(["install", "--locked", "--quiet", "--version", version, "--root"])
+            .arg(&root)
+            .arg(tool),
+    )?;
+    Ok(local)
 }
