@@ -183,7 +183,7 @@ impl<E> Error<E> {
             Error::CommunicationError { attempts, .. } => *attempts > 1,
             _ => self
                 .head()
-                .is_some_and(|h| h.facts().earlier_attempt_uncertain),
+                .is_some_and(ResponseHead::earlier_attempt_may_have_created),
         }
     }
 

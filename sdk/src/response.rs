@@ -72,10 +72,6 @@ impl ResponseHead {
         &self.facts.redactor
     }
 
-    pub(crate) fn facts(&self) -> &CallFacts {
-        &self.facts
-    }
-
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -113,6 +109,14 @@ impl ResponseHead {
     /// generated. Sending a create again with this key cannot duplicate the ticket.
     pub fn dedup_key(&self) -> Option<&str> {
         self.facts.dedup_key.as_deref()
+    }
+
+    /// Whether an earlier attempt of this call may have been carried out although its
+    /// answer was lost (a dropped connection, a timeout, a body cut short, a 5xx). On a
+    /// successful create, the ticket returned may then be that attempt's, replayed for
+    /// the same `deDuplicationKey`, rather than one the last attempt created.
+    pub fn earlier_attempt_may_have_created(&self) -> bool {
+        self.facts.earlier_attempt_uncertain
     }
 
     /// The body of an error answer exactly as received, the API key included if the

@@ -323,6 +323,7 @@ async fn a_lost_answer_never_duplicates_a_ticket_under_either_answer_to_a_reused
             match (mode, result) {
                 (OnDuplicate::Replay, Ok(created)) => {
                     assert_eq!(created.head().attempts(), 2);
+                    assert!(created.head().earlier_attempt_may_have_created(), "{what}");
                     assert_eq!(
                         created.data.id, tickets[0].id,
                         "{what}: the replayed ticket"
@@ -355,12 +356,13 @@ async fn a_key_used_by_another_call_is_a_duplicate_of_that_calls_ticket() {
         .await
         .expect("the sandbox starts");
     let client = client(&sandbox);
-    client
+    let first = client
         .create_ticket()
         .body(ticket("T").de_duplication_key("alert-7"))
         .send()
         .await
         .expect("the first create");
+    assert!(!first.head().earlier_attempt_may_have_created());
 
     let err = client
         .create_ticket()
