@@ -8,34 +8,46 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::exit::{Failure, Status};
-use crate::operation::{Body, JSON_BODY};
+use crate::operation::{Body, BodyFlag, JSON_BODY};
 
 /// The SDK's typed body (`T`) from `--json-body` and the flags; a flag wins over the
-/// same property of `--json-body`. Every rule of the spec is checked here, by the
-/// generated type's own deserializer: a missing property, a property the spec does not
-/// name, a wrong type, a length limit. The failure names the property and its flag.
+/// same property of `--json-body`. Every rule of the spec is checked by [`check`]; the
+/// failure names the property and its flag.
 pub fn build<T: DeserializeOwned>(body: &Body, matches: &ArgMatches) -> Result<T, Failure> {
     let mut properties = match matches.get_one::<String>(JSON_BODY) {
         Some(source) => read(source)?,
         None => Map::new(),
     };
     properties.extend(body.flag_properties(matches));
-    check_names(body, &properties)?;
-    check_required(body, &properties)?;
-    serde_path_to_error::deserialize(Value::Object(properties)).map_err(|e| {
-        let property = match e.path().iter().next() {
-            Some(serde_path_to_error::Segment::Map { key }) => key.as_str(),
-            _ => "",
-        };
-        let flag = body.flag(property).map_or_else(String::new, |f| {
-            format!(" (--{} <{}>)", f.flag, f.value_name)
-        });
-        usage(format!(
-            "invalid {} of {}{flag}: {}",
-            e.path(),
-            body.schema,
-            e.inner()
-        ))
+    check(body, properties).map_err(|invalid| {
+        usage(match invalid {
+            Invalid::Unknown(names) => format!(
+                "--json-body: {} has no property {}",
+                body.schema,
+                names.join(", ")
+            ),
+            Invalid::Missing(flags) => {
+                let missing: Vec<String> = flags
+                    .iter()
+                    .map(|f| format!("{} (--{})", f.property, f.flag))
+                    .collect();
+                format!(
+                    "{} requires {}: set it in --json-body or give the flag",
+                    body.schema,
+                    missing.join(", ")
+                )
+            }
+            Invalid::Rule {
+                property,
+                path,
+                rule,
+            } => {
+                let flag = body.flag(&property).map_or_else(String::new, |f| {
+                    format!(" (--{} <{}>)", f.flag, f.value_name)
+                });
+                format!("invalid {path} of {}{flag}: {rule}", body.schema)
+            }
+        })
     })
 }
 
@@ -61,44 +73,61 @@ fn read(source: &str) -> Result<Map<String, Value>, Failure> {
     }
 }
 
-/// A property the spec does not name would be dropped by the typed body without a
-/// word, unless the schema lets the body carry it.
-fn check_names(body: &Body, properties: &Map<String, Value>) -> Result<(), Failure> {
-    if body.other_properties {
-        return Ok(());
-    }
-    let unknown: Vec<&str> = properties
-        .keys()
-        .map(String::as_str)
-        .filter(|name| body.flag(name).is_none())
-        .collect();
-    if unknown.is_empty() {
-        return Ok(());
-    }
-    Err(usage(format!(
-        "--json-body: {} has no property {}",
-        body.schema,
-        unknown.join(", ")
-    )))
+/// Why a JSON object is not a valid body.
+#[derive(Debug)]
+pub enum Invalid {
+    /// Properties the spec does not name, in a body whose schema keeps no others: the
+    /// typed body would drop them without a word.
+    Unknown(Vec<String>),
+    /// Required properties that are absent.
+    Missing(Vec<&'static BodyFlag>),
+    /// A property that breaks a rule of the spec.
+    Rule {
+        /// The property, e.g. `customFieldValues`.
+        property: String,
+        /// Where in it, e.g. `customFieldValues[0]`.
+        path: String,
+        /// The rule, e.g. `longer than 255 characters`.
+        rule: String,
+    },
 }
 
-/// Clap requires the required flags unless `--json-body` is given; then the merged body
-/// must still have them all.
-fn check_required(body: &Body, properties: &Map<String, Value>) -> Result<(), Failure> {
-    let missing: Vec<String> = body
+/// The typed body of a JSON object, checked against every rule of the spec: names,
+/// required properties, and through the generated type's own deserializer, types and
+/// length limits. The first problem found is returned.
+pub fn check<T: DeserializeOwned>(
+    body: &Body,
+    properties: Map<String, Value>,
+) -> Result<T, Invalid> {
+    if !body.other_properties {
+        let unknown: Vec<String> = properties
+            .keys()
+            .filter(|name| body.flag(name).is_none())
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Invalid::Unknown(unknown));
+        }
+    }
+    let missing: Vec<&'static BodyFlag> = body
         .flags
         .iter()
         .filter(|f| f.required && !properties.contains_key(f.property))
-        .map(|f| format!("{} (--{})", f.property, f.flag))
         .collect();
-    if missing.is_empty() {
-        return Ok(());
+    if !missing.is_empty() {
+        return Err(Invalid::Missing(missing));
     }
-    Err(usage(format!(
-        "{} requires {}: set it in --json-body or give the flag",
-        body.schema,
-        missing.join(", ")
-    )))
+    serde_path_to_error::deserialize(Value::Object(properties)).map_err(|e| {
+        let property = match e.path().iter().next() {
+            Some(serde_path_to_error::Segment::Map { key }) => key.clone(),
+            _ => String::new(),
+        };
+        Invalid::Rule {
+            property,
+            path: e.path().to_string(),
+            rule: e.inner().to_string(),
+        }
+    })
 }
 
 fn usage(message: String) -> Failure {
@@ -107,35 +136,12 @@ fn usage(message: String) -> Failure {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use serde_json::json;
     use thena_sdk::types::{CreateTicketBody, UpdateTicketBody};
 
     use super::*;
     use crate::generated::{CREATE_TICKET_BODY, UPDATE_TICKET_BODY, create_ticket, update_ticket};
-
-    /// A temporary file holding `text`, removed when dropped.
-    struct TempFile(std::path::PathBuf);
-
-    impl TempFile {
-        fn new(name: &str, text: &str) -> Self {
-            let path = std::env::temp_dir().join(format!("thena-{}-{name}", std::process::id()));
-            let mut file = std::fs::File::create(&path).expect("create a temporary file");
-            file.write_all(text.as_bytes()).expect("write it");
-            Self(path)
-        }
-
-        fn path(&self) -> &str {
-            self.0.to_str().expect("a UTF-8 temporary path")
-        }
-    }
-
-    impl Drop for TempFile {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
+    use crate::test_file::TempFile;
 
     fn create(args: &[&str]) -> Result<CreateTicketBody, String> {
         let matches = create_ticket()

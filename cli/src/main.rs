@@ -14,6 +14,8 @@ mod exit;
 mod generated;
 mod operation;
 mod output;
+#[cfg(test)]
+mod test_file;
 mod tickets;
 
 use std::process::ExitCode;
