@@ -67,6 +67,11 @@ pub fn args() -> [Arg; 4] {
     ]
 }
 
+/// Whether `--sandbox` was given: requests go to an embedded sandbox.
+pub fn sandbox(matches: &ArgMatches) -> bool {
+    matches.get_flag(SANDBOX)
+}
+
 /// A configured client, and the embedded sandbox it talks to, kept running as long as
 /// the client is used.
 pub struct Connection {
@@ -78,7 +83,7 @@ pub struct Connection {
 /// Configures the client from the environment and the flags, or starts the embedded
 /// sandbox for `--sandbox`. Must run inside a tokio runtime.
 pub async fn connect(matches: &ArgMatches) -> Result<Connection, Failure> {
-    let (builder, sandbox) = if matches.get_flag(SANDBOX) {
+    let (builder, sandbox) = if sandbox(matches) {
         let sandbox = Sandbox::start().await.map_err(|e| {
             Failure::new(
                 Status::Config,

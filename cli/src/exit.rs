@@ -46,6 +46,11 @@ impl Failure {
         }
     }
 
+    /// Its exit status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
     /// Prints the message on stderr and gives the exit status.
     pub fn report(self) -> ExitCode {
         eprintln!("thena: {self}");

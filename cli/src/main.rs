@@ -3,7 +3,8 @@
 //! The operation commands and their flags are generated from `spec/thena.yaml`
 //! (`generated.rs`); the modules around them arrange the command tree (`tickets`), build
 //! the request body (`body`), configure the client (`config`), print the result
-//! (`output`) and map failures to exit statuses (`exit`).
+//! (`output`) and map failures to exit statuses (`exit`). `import` creates a ticket per
+//! row of a file, exactly once.
 
 mod body;
 mod completions;
@@ -12,6 +13,7 @@ mod exit;
 // Written by `cargo xtask generate` (prettyplease-formatted, so rustfmt keeps off it).
 #[rustfmt::skip]
 mod generated;
+mod import;
 mod operation;
 mod output;
 #[cfg(test)]

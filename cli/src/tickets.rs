@@ -1,6 +1,5 @@
-//! `thena tickets create|update`: the generated operation commands, placed in the tree
-//! and sent through the SDK. `tickets import` (bulk) is to come as one more subcommand
-//! in a module of its own.
+//! `thena tickets create|update|import`: the generated operation commands, placed in the
+//! tree and sent through the SDK, and the bulk import (its own module, `import`).
 
 use clap::{ArgMatches, Command};
 use thena_sdk::types::Ticket;
@@ -8,7 +7,7 @@ use thena_sdk::types::Ticket;
 use crate::config;
 use crate::exit::{Failure, Status};
 use crate::generated::{CREATE_TICKET_BODY, UPDATE_TICKET_BODY, create_ticket, update_ticket};
-use crate::{body, output};
+use crate::{body, import, output};
 
 /// The command's name in the tree.
 pub const NAME: &str = "tickets";
@@ -16,10 +15,11 @@ pub const NAME: &str = "tickets";
 /// `thena tickets` and its subcommands.
 pub fn command() -> Command {
     Command::new(NAME)
-        .about("Create and update tickets")
+        .about("Create, update and import tickets")
         .subcommand_required(true)
         .subcommand(create_ticket().name("create"))
         .subcommand(update_ticket().name("update"))
+        .subcommand(import::command())
 }
 
 /// A request, checked and ready to send.
@@ -41,6 +41,7 @@ pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
             id: sub.get_one::<String>("id").cloned().unwrap_or_default(),
             body: body::build(&UPDATE_TICKET_BODY, sub)?,
         },
+        Some((import::NAME, sub)) => return import::run(global, sub),
         _ => unreachable!("clap accepts only the subcommands of command()"),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()

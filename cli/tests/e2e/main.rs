@@ -4,6 +4,8 @@
 
 mod exit_codes;
 mod help;
+mod import;
+mod import_crash;
 mod tickets;
 
 use std::ffi::OsStr;

@@ -1,0 +1,331 @@
+//! The input of an import: a CSV file (a header row, then one row per ticket) or a JSON
+//! Lines file (one body per line), read row by row. It is read twice, once to check it
+//! and once to send it, so stdin is first spooled to a file beside the state.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use csv::StringRecord;
+
+use crate::exit::{Failure, Status};
+
+/// The longest JSON line read; a longer one is an invalid row, skipped without being
+/// held. Larger than any body the API accepts.
+const LINE_LIMIT: usize = 1024 * 1024;
+
+/// How the input is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A header row naming the columns, then one row per ticket.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl Format {
+    /// The values `--format` takes.
+    pub const NAMES: [&'static str; 2] = ["csv", "jsonl"];
+
+    /// The format `--format` names.
+    pub fn named(name: &str) -> Option<Self> {
+        match name {
+            "csv" => Some(Self::Csv),
+            "jsonl" => Some(Self::Jsonl),
+            _ => None,
+        }
+    }
+
+    /// The format a file's extension says: `.csv`, or `.jsonl` / `.ndjson`.
+    pub fn of(path: &Path) -> Option<Self> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "csv" => Some(Self::Csv),
+            "jsonl" | "ndjson" => Some(Self::Jsonl),
+            _ => None,
+        }
+    }
+}
+
+/// The file an import reads, however often.
+pub struct Source {
+    path: PathBuf,
+    /// The input as the user named it, for messages: a path, or `stdin`.
+    pub name: String,
+    /// How it is written.
+    pub format: Format,
+    _spool: Option<Spool>,
+}
+
+impl Source {
+    /// The file at `path`.
+    pub fn file(path: &Path, format: Format) -> Result<Self, Failure> {
+        File::open(path).map_err(|e| unreadable(&path.display().to_string(), &e))?;
+        Ok(Self {
+            path: path.to_owned(),
+            name: path.display().to_string(),
+            format,
+            _spool: None,
+        })
+    }
+
+    /// Standard input, copied to `spool` (removed when the source is dropped).
+    pub fn stdin(spool: PathBuf, format: Format) -> Result<Self, Failure> {
+        let mut file = File::create(&spool).map_err(|e| {
+            Failure::new(
+                Status::Usage,
+                format!("cannot spool stdin to {}: {e}", spool.display()),
+            )
+        })?;
+        let spool = Spool(spool);
+        io::copy(&mut io::stdin().lock(), &mut file)
+            .and_then(|_| file.sync_all())
+            .map_err(|e| unreadable("stdin", &e))?;
+        Ok(Self {
+            path: spool.0.clone(),
+            name: "stdin".to_owned(),
+            format,
+            _spool: Some(spool),
+        })
+    }
+
+    /// Its rows from the first, and for CSV its header.
+    pub fn rows(&self) -> Result<Rows, Failure> {
+        let file = File::open(&self.path).map_err(|e| unreadable(&self.name, &e))?;
+        let reader = match self.format {
+            Format::Csv => {
+                let mut csv = csv::ReaderBuilder::new()
+                    .has_headers(true)
+                    .from_reader(file);
+                let header = csv.headers().map_err(|e| {
+                    Failure::new(Status::Usage, format!("{}: no header row: {e}", self.name))
+                })?;
+                if header.is_empty() {
+                    return Err(Failure::new(
+                        Status::Usage,
+                        format!("{}: no header row: the file is empty", self.name),
+                    ));
+                }
+                Reader::Csv(csv)
+            }
+            Format::Jsonl => Reader::Jsonl {
+                lines: BufReader::with_capacity(64 * 1024, file),
+                buffer: Vec::new(),
+                line: 0,
+            },
+        };
+        Ok(Rows {
+            reader,
+            number: 0,
+            name: self.name.clone(),
+        })
+    }
+}
+
+/// A file holding stdin, removed when dropped.
+struct Spool(PathBuf);
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn unreadable(name: &str, e: &io::Error) -> Failure {
+    Failure::new(Status::Usage, format!("{name}: cannot read it: {e}"))
+}
+
+/// The rows of a [`Source`], in order.
+pub struct Rows {
+    reader: Reader,
+    number: u64,
+    name: String,
+}
+
+enum Reader {
+    Csv(csv::Reader<File>),
+    Jsonl {
+        lines: BufReader<File>,
+        buffer: Vec<u8>,
+        line: u64,
+    },
+}
+
+/// One row of the input.
+#[derive(Debug)]
+pub struct Row {
+    /// Its number: CSV rows count from 1 after the header; a JSON Lines row's number is
+    /// its line's (blank lines are not rows).
+    pub number: u64,
+    /// The line it starts on.
+    pub line: u64,
+    /// Its fields, or why they cannot be read.
+    pub content: Result<Content, String>,
+}
+
+/// The fields of a row, as read.
+#[derive(Debug)]
+pub enum Content {
+    /// A CSV record, one field per column of the header.
+    Csv(StringRecord),
+    /// A line of JSON Lines.
+    Json(String),
+}
+
+impl Rows {
+    /// The CSV header, or `None` for JSON Lines.
+    pub fn header(&mut self) -> Option<StringRecord> {
+        match &mut self.reader {
+            Reader::Csv(csv) => csv.headers().ok().cloned(),
+            Reader::Jsonl { .. } => None,
+        }
+    }
+
+    fn next_csv(csv: &mut csv::Reader<File>, number: u64) -> io::Result<Option<Row>> {
+        let mut record = StringRecord::new();
+        let (line, content) = match csv.read_record(&mut record) {
+            Ok(false) => return Ok(None),
+            Ok(true) => (
+                record.position().map_or(0, csv::Position::line),
+                Ok(Content::Csv(record)),
+            ),
+            Err(e) => {
+                let line = e.position().map_or(0, csv::Position::line);
+                match e.into_kind() {
+                    csv::ErrorKind::Io(e) => return Err(e),
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => (
+                        line,
+                        Err(format!(
+                            "{len} fields where the header has {expected_len} columns"
+                        )),
+                    ),
+                    csv::ErrorKind::Utf8 { err, .. } => {
+                        (line, Err(format!("field {} is not UTF-8", err.field() + 1)))
+                    }
+                    other => (line, Err(format!("not CSV: {other:?}"))),
+                }
+            }
+        };
+        Ok(Some(Row {
+            number,
+            line,
+            content,
+        }))
+    }
+
+    fn next_json(
+        lines: &mut BufReader<File>,
+        buffer: &mut Vec<u8>,
+        line: &mut u64,
+    ) -> io::Result<Option<Row>> {
+        loop {
+            buffer.clear();
+            let read = lines
+                .by_ref()
+                .take(LINE_LIMIT as u64 + 1)
+                .read_until(b'\n', buffer)?;
+            if read == 0 {
+                return Ok(None);
+            }
+            *line += 1;
+            let content = if buffer.len() > LINE_LIMIT && buffer.last() != Some(&b'\n') {
+                lines.skip_until(b'\n')?;
+                Err(format!("longer than {} KiB", LINE_LIMIT / 1024))
+            } else {
+                let text = buffer.strip_prefix(b"\xef\xbb\xbf").unwrap_or(buffer);
+                match std::str::from_utf8(text) {
+                    Ok(text) if text.trim().is_empty() => continue,
+                    Ok(text) => Ok(Content::Json(text.trim_end().to_owned())),
+                    Err(_) => Err("not UTF-8".to_owned()),
+                }
+            };
+            return Ok(Some(Row {
+                number: *line,
+                line: *line,
+                content,
+            }));
+        }
+    }
+}
+
+impl Iterator for Rows {
+    type Item = Result<Row, Failure>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.number += 1;
+        let row = match &mut self.reader {
+            Reader::Csv(csv) => Self::next_csv(csv, self.number),
+            Reader::Jsonl {
+                lines,
+                buffer,
+                line,
+            } => Self::next_json(lines, buffer, line),
+        };
+        row.map_err(|e| unreadable(&self.name, &e)).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_file::TempFile;
+
+    fn rows(name: &str, text: &str, format: Format) -> Vec<Row> {
+        let file = TempFile::new(name, text);
+        let source = Source::file(Path::new(file.path()), format).expect("readable");
+        source
+            .rows()
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("no I/O error")
+    }
+
+    #[test]
+    fn the_extension_names_the_format() {
+        assert_eq!(Format::of(Path::new("a/b.CSV")), Some(Format::Csv));
+        assert_eq!(Format::of(Path::new("b.ndjson")), Some(Format::Jsonl));
+        assert_eq!(Format::of(Path::new("b.json")), None);
+        assert_eq!(Format::of(Path::new("b")), None);
+    }
+
+    #[test]
+    fn csv_rows_count_from_the_first_after_the_header() {
+        let rows = rows(
+            "rows.csv",
+            "\u{feff}title,teamId\nA,t1\n\"multi\nline\",t2\nonly-one-field\n",
+            Format::Csv,
+        );
+        let numbers: Vec<(u64, u64)> = rows.iter().map(|r| (r.number, r.line)).collect();
+        assert_eq!(numbers, [(1, 2), (2, 3), (3, 5)]);
+        assert!(matches!(&rows[1].content, Ok(Content::Csv(r)) if &r[0] == "multi\nline"));
+        assert_eq!(
+            rows[2].content.as_ref().err().map(String::as_str),
+            Some("1 fields where the header has 2 columns")
+        );
+    }
+
+    #[test]
+    fn json_rows_are_numbered_by_line_and_blank_lines_skipped() {
+        let long = format!("{{\"title\": \"{}\"}}", "x".repeat(LINE_LIMIT));
+        let text = format!("{{\"a\": 1}}\n\n  \n{long}\n{{\"b\": 2}}");
+        let rows = rows("rows.jsonl", &text, Format::Jsonl);
+        let numbers: Vec<u64> = rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [1, 4, 5]);
+        assert!(matches!(&rows[0].content, Ok(Content::Json(t)) if t == "{\"a\": 1}"));
+        assert_eq!(
+            rows[1].content.as_ref().err().map(String::as_str),
+            Some("longer than 1024 KiB")
+        );
+        assert!(matches!(&rows[2].content, Ok(Content::Json(t)) if t == "{\"b\": 2}"));
+    }
+
+    #[test]
+    fn a_csv_file_needs_a_header() {
+        let file = TempFile::new("empty.csv", "");
+        let source = Source::file(Path::new(file.path()), Format::Csv).expect("readable");
+        let err = source.rows().err().expect("no header");
+        assert!(err.to_string().contains("no header row"), "{err}");
+    }
+}

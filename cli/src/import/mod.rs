@@ -1,0 +1,617 @@
+//! `thena tickets import FILE`: a ticket for every row of a CSV or JSON Lines file, each
+//! created exactly once however often the import is stopped and run again.
+//!
+//! 1. The input is read once to check every row against the spec (`check`) and derive
+//!    its key (`key`), before anything is sent; `--dry-run` stops there.
+//! 2. The journal of earlier runs (`journal`) says which keys are done and which were
+//!    sent without an outcome. A key sent earlier that no row derives any more means
+//!    that rows changed under the import: it refuses to go on.
+//! 3. The input is read again and sent (`pipeline`), every event journaled; refused
+//!    rows go to the rejects file (`report`), progress to stderr (`progress`).
+//! 4. The summary, the `--output` mapping (from the journal) and the exit status.
+
+mod check;
+mod input;
+mod journal;
+mod key;
+mod outcome;
+mod pipeline;
+mod progress;
+mod report;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::parser::ValueSource;
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use thena_sdk::ClientInfo;
+
+use crate::config;
+use crate::exit::{Failure, Status};
+use check::Columns;
+use input::{Format, Source};
+use journal::{Earlier, Header, Journal};
+use key::Keys;
+use pipeline::{Driver, Ending};
+use progress::Progress;
+use report::{Mapping, Rejects, Tally, count};
+
+/// The command's name in the tree.
+pub const NAME: &str = "import";
+
+const FILE: &str = "file";
+const FORMAT: &str = "format";
+const STATE: &str = "state";
+const RESTART: &str = "restart";
+const DRY_RUN: &str = "dry-run";
+const ID_COLUMN: &str = "id-column";
+const IGNORE_UNKNOWN: &str = "ignore-unknown-columns";
+const CONCURRENCY: &str = "concurrency";
+const OUTPUT: &str = "output";
+
+/// The journal's target when the tickets go to `--sandbox`.
+const SANDBOX_TARGET: &str = "embedded sandbox";
+/// Invalid rows named on stderr before the import goes on (a dry run names them all).
+const INVALID_SHOWN: u64 = 10;
+/// Rows named in a message about rows of the journal.
+const ROWS_NAMED: usize = 5;
+
+const HELP: &str = "\
+Each row is sent with a deDuplicationKey that is the same on every run: the row's own
+deDuplicationKey, else one derived from --id-column (the source system's ticket id:
+recommended), else from the row's content and its number among identical rows. The
+platform never makes two tickets of one key, so a row sent twice is one ticket.
+
+Files:
+  FILE.thena-import  the journal (--state): every row sent and its outcome. Run the same
+                     command again after any stop: done rows are skipped, rows in
+                     flight are sent again with their keys.
+  FILE.rejects.jsonl the rows refused by the spec or the API, with the reason
+  --output FILE      the rows with their tickets (row, sourceId, outcome, key, id,
+                     ticketIdentifier), from the journal: every run's
+
+Exit status: 0 every row has its ticket; 2 the input or the options are unusable
+(nothing sent); 3 rows were rejected (fix them and run again) or the API refuses the
+import; 4 rows are still to send (failures after retries, Ctrl-C): run again;
+5 configuration error.";
+
+/// `thena tickets import`.
+pub fn command() -> Command {
+    Command::new(NAME)
+        .about("Create a ticket for every row of a CSV or JSON Lines file, exactly once")
+        .after_help(HELP)
+        .arg(Arg::new(FILE).value_name("FILE").required(true).help(
+            "The rows: CSV with a header row of CreateTicketBody's property names \
+                     (arrays and objects as JSON), or JSON Lines, one body per line; - reads \
+                     stdin (with --state)",
+        ))
+        .arg(
+            Arg::new(FORMAT)
+                .long(FORMAT)
+                .value_name("FORMAT")
+                .value_parser(Format::NAMES)
+                .help("csv or jsonl [default: from FILE's extension: .csv, .jsonl, .ndjson]"),
+        )
+        .arg(
+            Arg::new(ID_COLUMN)
+                .long(ID_COLUMN)
+                .value_name("COLUMN")
+                .help(
+                    "The column with the source system's ticket id: each row's key derives \
+                     from it, so edits to other columns never make a second ticket. It is \
+                     not sent unless it is a property",
+                ),
+        )
+        .arg(
+            Arg::new(STATE)
+                .long(STATE)
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("The journal [default: FILE.thena-import; with --sandbox, a temporary one]"),
+        )
+        .arg(Arg::new(OUTPUT).long(OUTPUT).value_name("FILE").help(
+            "Write each row's ticket (id, ticketIdentifier) to FILE: CSV for .csv, \
+                     JSON Lines for .jsonl, JSON Lines on stdout for -",
+        ))
+        .arg(
+            Arg::new(CONCURRENCY)
+                .long(CONCURRENCY)
+                .value_name("N")
+                .value_parser(value_parser!(u16).range(1..=512))
+                .default_value("8")
+                .help("Creates in flight at once, through one client"),
+        )
+        .arg(
+            Arg::new(DRY_RUN)
+                .long(DRY_RUN)
+                .action(ArgAction::SetTrue)
+                .help("Check every row and report by row number; send nothing"),
+        )
+        .arg(
+            Arg::new(IGNORE_UNKNOWN)
+                .long(IGNORE_UNKNOWN)
+                .action(ArgAction::SetTrue)
+                .help(
+                    "Skip columns (JSON Lines: properties) that CreateTicketBody does not \
+                     have, instead of refusing the input",
+                ),
+        )
+        .arg(
+            Arg::new(RESTART)
+                .long(RESTART)
+                .action(ArgAction::SetTrue)
+                .help(
+                    "Discard the journal and send every row again (same keys: rows whose \
+                     ticket exists are not duplicated)",
+                ),
+        )
+}
+
+/// The options of one import.
+struct Options {
+    /// FILE as given; `-` for stdin.
+    input: String,
+    format: Format,
+    state: Option<PathBuf>,
+    id_column: Option<String>,
+    mapping: Option<Mapping>,
+    concurrency: usize,
+    dry_run: bool,
+    ignore_unknown: bool,
+    restart: bool,
+}
+
+impl Options {
+    fn of(matches: &ArgMatches) -> Result<Self, Failure> {
+        // Required by the command.
+        let input = matches.get_one::<String>(FILE).cloned().unwrap_or_default();
+        let format = match matches.get_one::<String>(FORMAT) {
+            Some(name) => Format::named(name),
+            None if input == "-" => {
+                return Err(usage(
+                    "reading stdin (-) needs --format csv or --format jsonl",
+                ));
+            }
+            None => Format::of(Path::new(&input)),
+        };
+        let format = format.ok_or_else(|| {
+            usage(format!(
+                "{input}: cannot tell its format from its extension; give --format csv or \
+                 --format jsonl"
+            ))
+        })?;
+        Ok(Self {
+            format,
+            state: matches.get_one::<PathBuf>(STATE).cloned(),
+            id_column: matches.get_one::<String>(ID_COLUMN).cloned(),
+            mapping: mapping(matches)?,
+            concurrency: usize::from(matches.get_one::<u16>(CONCURRENCY).copied().unwrap_or(8)),
+            dry_run: matches.get_flag(DRY_RUN),
+            ignore_unknown: matches.get_flag(IGNORE_UNKNOWN),
+            restart: matches.get_flag(RESTART),
+            input,
+        })
+    }
+}
+
+/// `--output FILE`. Its name is the global `--output FORMAT`'s, which clap hands down
+/// to every command: a value given on the command line is this command's, and the
+/// global's formats are refused rather than taken for file names.
+fn mapping(matches: &ArgMatches) -> Result<Option<Mapping>, Failure> {
+    if matches.value_source(OUTPUT) != Some(ValueSource::CommandLine) {
+        return Ok(None);
+    }
+    match matches.get_one::<String>(OUTPUT).map(String::as_str) {
+        Some(format @ ("json" | "table")) => Err(usage(format!(
+            "--output {format}: tickets import writes no ticket on stdout; its --output names \
+             the file for the mapping of rows to tickets (.csv or .jsonl, or - for stdout)"
+        ))),
+        Some(name) => Mapping::named(name).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure::new(Status::Usage, message)
+}
+
+/// Runs the import; its outcome is the exit status.
+pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
+    let options = Options::of(matches)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(Status::Config, format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(import(global, options))
+}
+
+/// The files of one import.
+struct Files {
+    state: PathBuf,
+    rejects: PathBuf,
+    /// Holds the journal of a rehearsal (`--sandbox` without `--state`).
+    _scratch: Option<Scratch>,
+}
+
+impl Files {
+    fn of(options: &Options, sandbox: bool) -> Result<Self, Failure> {
+        let stdin = options.input == "-";
+        let scratch = match (&options.state, sandbox) {
+            (None, true) => Some(Scratch::new()?),
+            _ => None,
+        };
+        let state = match (&options.state, &scratch) {
+            (Some(state), _) => state.clone(),
+            (None, Some(scratch)) => scratch.0.join("journal.thena-import"),
+            (None, None) if stdin => {
+                return Err(usage(
+                    "reading stdin (-) needs --state FILE: the journal, for the next run to \
+                     resume from",
+                ));
+            }
+            (None, None) => PathBuf::from(format!("{}.thena-import", options.input)),
+        };
+        let rejects = match stdin {
+            true => suffixed(&state, ".rejects.jsonl"),
+            false => PathBuf::from(format!("{}.rejects.jsonl", options.input)),
+        };
+        Ok(Self {
+            state,
+            rejects,
+            _scratch: scratch,
+        })
+    }
+}
+
+/// `path` with `suffix` added to its name.
+fn suffixed(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// A directory of its own for a rehearsal's journal, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Self, Failure> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path =
+            std::env::temp_dir().join(format!("thena-import-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).map_err(|e| {
+            Failure::new(
+                Status::Config,
+                format!(
+                    "cannot make a directory for the journal at {}: {e}",
+                    path.display()
+                ),
+            )
+        })?;
+        Ok(Self(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn import(global: &ArgMatches, options: Options) -> Result<(), Failure> {
+    let started = Instant::now();
+    let sandbox = config::sandbox(global);
+    let files = Files::of(&options, sandbox)?;
+    let source = match options.input.as_str() {
+        "-" => Source::stdin(suffixed(&files.state, ".stdin"), options.format)?,
+        path => Source::file(Path::new(path), options.format)?,
+    };
+    let mut rows = source.rows()?;
+    let columns = Columns::new(
+        rows.header(),
+        options.id_column.clone(),
+        options.ignore_unknown,
+    )?;
+
+    // Configuration errors come before the long check; a dry run needs no client.
+    let connection = match options.dry_run {
+        true => None,
+        false => Some(config::connect(global).await?),
+    };
+    let target = connection.as_ref().map(|c| match sandbox {
+        true => SANDBOX_TARGET.to_owned(),
+        false => c.client.baseurl().to_owned(),
+    });
+    if options.restart && !options.dry_run {
+        match std::fs::remove_file(&files.state) {
+            Ok(()) => eprintln!(
+                "thena: --restart: discarded the journal {}",
+                files.state.display()
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(usage(format!(
+                    "--restart: cannot remove {}: {e}",
+                    files.state.display()
+                )));
+            }
+        }
+    }
+    let mut earlier = match options.restart {
+        true => None,
+        false => Earlier::read(&files.state, !options.dry_run)?,
+    };
+    if let Some(earlier) = &earlier {
+        same_import(&earlier.header, &options, target.as_deref(), &files.state)?;
+    }
+
+    let mut tally = Tally::default();
+    let mut keys = Keys::first_pass();
+    check_rows(
+        rows,
+        &columns,
+        &mut keys,
+        earlier.as_mut(),
+        &options,
+        &mut tally,
+    )?;
+    if let Some(earlier) = &earlier {
+        changed_rows(earlier, &files.state)?;
+    }
+    let (Some(connection), Some(target)) = (connection, target) else {
+        return dry_run(&source, &tally, &files.state);
+    };
+
+    let header = Header {
+        thena_import: journal::VERSION,
+        target,
+        id_column: options.id_column.clone(),
+        input: source.name.clone(),
+    };
+    let mut journal = match &earlier {
+        Some(_) => Journal::append(&files.state)?,
+        None => Journal::create(&files.state, &header)?,
+    };
+    let mut rejects = Rejects::new(files.rejects.clone())?;
+    let mut progress = Progress::new(&tally);
+    let to_send = tally.rows - tally.earlier - tally.invalid;
+    tally.earlier = 0;
+    tally.invalid = 0;
+    if to_send == 0 {
+        progress.say("every valid row is done already");
+    }
+    let items = pipeline::read(source.rows()?, columns, keys.later_pass(), earlier);
+    let ending = Driver {
+        client: &connection.client,
+        concurrency: options.concurrency,
+        journal: &mut journal,
+        rejects: &mut rejects,
+        progress: &mut progress,
+        tally: &mut tally,
+    }
+    .run(items)
+    .await;
+    let synced = journal.sync();
+    progress.finish();
+    let ending = ending?;
+    synced.map_err(|e| {
+        Failure::new(
+            Status::Failed,
+            format!("cannot write the journal {}: {e}", files.state.display()),
+        )
+    })?;
+    rejects.flush()?;
+    eprintln!("thena: {}", tally.summary(&source.name, started.elapsed()));
+    if let Some(mapping) = &options.mapping {
+        let mapped = mapping.write(&files.state)?;
+        if let Mapping::Csv(path) | Mapping::Jsonl(path) = mapping {
+            eprintln!(
+                "thena: {} in {}",
+                count(
+                    mapped,
+                    "row and its ticket is",
+                    "rows and their tickets are"
+                ),
+                path.display()
+            );
+        }
+    }
+    conclude(ending, &tally, &source.name, rejects.path(), &files.state)
+}
+
+/// Refuses a journal written for another platform or with another `--id-column`: its
+/// keys would not be this run's.
+fn same_import(
+    earlier: &Header,
+    options: &Options,
+    target: Option<&str>,
+    state: &Path,
+) -> Result<(), Failure> {
+    let shown = |column: &Option<String>| match column {
+        Some(column) => format!("--id-column {column}"),
+        None => "no --id-column".to_owned(),
+    };
+    if earlier.id_column != options.id_column {
+        return Err(usage(format!(
+            "the journal {} was written with {}, this run has {}: its keys would not match; \
+             run with the same --id-column, or --restart to discard the journal",
+            state.display(),
+            shown(&earlier.id_column),
+            shown(&options.id_column)
+        )));
+    }
+    match target {
+        Some(target) if target != earlier.target => Err(usage(format!(
+            "the journal {} is of an import into {}, this run sends to {target}; name another \
+             --state, or --restart to discard the journal",
+            state.display(),
+            earlier.target
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The first pass: checks every row and derives its key, counting what the journal
+/// knows of it. Invalid rows are named on stderr (all of them in a dry run).
+fn check_rows(
+    rows: input::Rows,
+    columns: &Columns,
+    keys: &mut Keys,
+    mut earlier: Option<&mut Earlier>,
+    options: &Options,
+    tally: &mut Tally,
+) -> Result<(), Failure> {
+    for row in rows {
+        let row = row?;
+        tally.rows += 1;
+        match columns.keyed(keys, &row) {
+            Err(problem) => {
+                tally.invalid += 1;
+                if options.dry_run || tally.invalid <= INVALID_SHOWN {
+                    eprintln!(
+                        "thena: row {} (line {}): {}",
+                        row.number, row.line, problem.message
+                    );
+                }
+            }
+            Ok((_, key)) => {
+                let state = earlier
+                    .as_deref_mut()
+                    .and_then(|e| e.state(key::fingerprint(&key)));
+                if state == Some(journal::State::Done) {
+                    tally.earlier += 1;
+                }
+            }
+        }
+    }
+    if !options.dry_run && tally.invalid > INVALID_SHOWN {
+        eprintln!(
+            "thena: and {} more; all are listed in the rejects file",
+            count(tally.invalid - INVALID_SHOWN, "invalid row", "invalid rows")
+        );
+    }
+    Ok(())
+}
+
+/// Rows sent by earlier runs whose key no row of the input derives any more. With
+/// content keys, that is a row changed (or removed): sent again, a changed row would
+/// be a second ticket, so the import refuses. Keys given by the rows or by
+/// `--id-column` cannot change with a row's content: their rows were removed, and
+/// that is only noted.
+fn changed_rows(earlier: &Earlier, state: &Path) -> Result<(), Failure> {
+    let missing = earlier.missing();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut named: Vec<u64> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut by_content = false;
+    journal::read(state, false, |line| {
+        let fingerprint = key::fingerprint(&line.key);
+        if missing.contains(&fingerprint) && seen.insert(fingerprint) {
+            by_content |= line.key.starts_with(key::CONTENT_PREFIX);
+            if named.len() < ROWS_NAMED {
+                named.push(line.row);
+            }
+        }
+        Ok(())
+    })?;
+    let mut rows: Vec<String> = named.iter().map(u64::to_string).collect();
+    if missing.len() > named.len() {
+        rows.push(format!("{} more", missing.len() - named.len()));
+    }
+    let rows = rows.join(", ");
+    if !by_content {
+        eprintln!(
+            "thena: {} no longer in the input (rows {rows}, as numbered then); their tickets \
+             stay",
+            count(
+                missing.len() as u64,
+                "row sent by an earlier run is",
+                "rows sent by earlier runs are"
+            )
+        );
+        return Ok(());
+    }
+    Err(usage(format!(
+        "the input changed since the journal {} was written: {} the same \
+         deDuplicationKey from their content (rows {rows}, as numbered then). Sent again they would make second tickets, so nothing was sent. Undo the \
+         change; or run with --restart to send every row again (unchanged rows keep their \
+         keys and tickets, changed ones get new tickets). --id-column keys rows by the \
+         source system's id instead",
+        state.display(),
+        count(
+            missing.len() as u64,
+            "row sent earlier no longer derives",
+            "rows sent earlier no longer derive"
+        )
+    )))
+}
+
+/// A dry run's report: what the check found, what the journal says.
+fn dry_run(source: &Source, tally: &Tally, state: &Path) -> Result<(), Failure> {
+    let journal = match tally.earlier {
+        0 => String::new(),
+        done => format!("; {done} done by earlier runs ({})", state.display()),
+    };
+    eprintln!(
+        "thena: dry run of {}: {} rows, {} valid, {} invalid{journal}; nothing was sent",
+        source.name,
+        tally.rows,
+        tally.rows - tally.invalid,
+        tally.invalid
+    );
+    match tally.invalid {
+        0 => Ok(()),
+        n => Err(usage(format!(
+            "{} the spec (listed above)",
+            count(n, "row breaks", "rows break")
+        ))),
+    }
+}
+
+/// The exit status: 0 only when every row has its ticket.
+fn conclude(
+    ending: Ending,
+    tally: &Tally,
+    input: &str,
+    rejects: &Path,
+    state: &Path,
+) -> Result<(), Failure> {
+    let resume = format!(
+        "run the same command again to resume (the journal {} has every row's state: rows \
+         done are skipped, rows in flight are sent again with the same keys)",
+        state.display()
+    );
+    let not_done = count(tally.to_do(), "row is", "rows are");
+    match ending {
+        Ending::Stopped(failure) => Err(Failure::new(
+            failure.status(),
+            format!("{failure}; {not_done} not done: fix the cause and {resume}"),
+        )),
+        Ending::Interrupted => Err(Failure::new(
+            Status::Failed,
+            format!("interrupted: {not_done} not done; {resume}"),
+        )),
+        Ending::Finished if tally.retryable > 0 => Err(Failure::new(
+            Status::Failed,
+            format!(
+                "{} after retries, the last with: {}; {resume}",
+                count(tally.retryable, "row failed", "rows failed"),
+                tally.last_failure.as_deref().unwrap_or_default()
+            ),
+        )),
+        Ending::Finished if tally.rejected() > 0 => Err(Failure::new(
+            Status::Refused,
+            format!(
+                "{} rejected; {} names each with the reason: fix them in {input} and run the \
+                 same command again (rows done are skipped)",
+                count(tally.rejected(), "row was", "rows were"),
+                rejects.display()
+            ),
+        )),
+        Ending::Finished => Ok(()),
+    }
+}

@@ -1,0 +1,110 @@
+//! What a create's result means for its row.
+
+use std::time::Duration;
+
+use thena_sdk::ResponseValue;
+use thena_sdk::types::TicketResponse;
+
+use crate::import::journal::Event;
+
+/// The statuses by which the API refuses a row for what it holds: no other row is
+/// concerned. Any other refusal (401, 403, 404...) concerns the import as a whole.
+const ROW_REFUSALS: [u16; 3] = [400, 413, 422];
+
+/// What became of a row's create.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The row's ticket: [`Event::Created`] or [`Event::Replayed`].
+    Ticket {
+        /// Which of the two.
+        event: Event,
+        /// The ticket's id.
+        id: Option<String>,
+        /// The ticket's identifier.
+        ticket_identifier: Option<String>,
+    },
+    /// A duplicate refusal (409): the ticket exists, its id unknown.
+    CreatedEarlier,
+    /// The API refused the row itself.
+    Rejected {
+        /// The status, or `None` when the SDK refused before sending.
+        status: Option<u16>,
+        /// What the server said (or the SDK, when the server said nothing).
+        message: String,
+    },
+    /// Failed after the SDK's retries; the ticket may exist.
+    Retryable {
+        /// The status of the last answer, if there was one.
+        status: Option<u16>,
+        /// The SDK's sentence about the failure.
+        message: String,
+    },
+    /// Throttled (429) after the SDK's retries: to be sent again after this wait.
+    Throttled {
+        /// 429.
+        status: Option<u16>,
+        /// The SDK's sentence about it.
+        message: String,
+        /// The server's `Retry-After`, if any.
+        wait: Option<Duration>,
+        /// Whether an earlier attempt may have created the ticket.
+        uncertain: bool,
+    },
+    /// A refusal that is not the row's fault (a wrong key, a wrong URL): the import
+    /// stops. The SDK's sentence.
+    Fatal(String),
+}
+
+impl Outcome {
+    /// The outcome of a create; `resent` when the row was sent before (by an earlier run
+    /// or an earlier call), so that its ticket may be that attempt's.
+    pub fn of(
+        result: Result<ResponseValue<TicketResponse>, thena_sdk::Error>,
+        resent: bool,
+    ) -> Self {
+        let error = match result {
+            Ok(response) => {
+                let event = if resent || response.head().earlier_attempt_may_have_created() {
+                    Event::Replayed
+                } else {
+                    Event::Created
+                };
+                let ticket = response.into_inner().data;
+                return Self::Ticket {
+                    event,
+                    id: ticket.id,
+                    ticket_identifier: ticket.ticket_identifier,
+                };
+            }
+            Err(error) => error,
+        };
+        let status = error.status().map(|s| s.as_u16());
+        if error.is_duplicate() {
+            return Self::CreatedEarlier;
+        }
+        match status {
+            Some(429) => Self::Throttled {
+                status,
+                message: error.to_string(),
+                wait: error.retry_after(),
+                uncertain: error.earlier_attempt_may_have_created(),
+            },
+            _ if matches!(error, thena_sdk::Error::InvalidRequest(_)) => Self::Rejected {
+                status: None,
+                message: error.to_string(),
+            },
+            Some(s) if ROW_REFUSALS.contains(&s) => Self::Rejected {
+                status,
+                message: error.server_message().unwrap_or_else(|| error.to_string()),
+            },
+            // A redirect or another refusal: every row would get the same.
+            Some(s) if (300..500).contains(&s) && !error.is_retryable() => {
+                Self::Fatal(error.to_string())
+            }
+            _ => Self::Retryable {
+                status,
+                message: error.to_string(),
+            },
+        }
+    }
+}

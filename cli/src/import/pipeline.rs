@@ -1,0 +1,496 @@
+//! Sending: a thread reads, checks and keys the rows and hands them over a bounded
+//! channel, in batches; the driver journals each row as sent and queues it for
+//! `--concurrency` workers, which send through one client (so the SDK's retries and
+//! rate-limit accounting govern them all), and journals each outcome as it comes.
+//! Reading runs at most 2 × [`AHEAD`] rows ahead of sending: the channel's and the
+//! driver's queue.
+//!
+//! The first Ctrl-C stops taking rows and lets the requests in flight finish; a second
+//! one exits at once. Either way the journal is correct: every `sent` line reached the
+//! operating system before its request left.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use thena_sdk::Client;
+use thena_sdk::types::CreateTicketBody;
+use tokio::sync::{Mutex, mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::exit::{Failure, Status};
+use crate::import::check::{Columns, Problem};
+use crate::import::input::Rows;
+use crate::import::journal::{Earlier, Event, Journal, Line, State};
+use crate::import::key::{self, Keys};
+use crate::import::outcome::Outcome;
+use crate::import::progress::Progress;
+use crate::import::report::{Reject, Rejects, Tally, count};
+
+/// Rows checked ahead of sending, in the channel and again in the driver's queue.
+const AHEAD: usize = 256;
+/// Rows handed over at once: fewer hand-overs, fewer wake-ups.
+const BATCH: usize = 64;
+/// How often the progress is shown and the journal flushed.
+const TICK: Duration = Duration::from_millis(100);
+/// The wait before sending a throttled row again when the server named none.
+const THROTTLE_WAIT: Duration = Duration::from_secs(1);
+
+/// A row ready to send.
+#[derive(Debug)]
+pub struct Request {
+    row: u64,
+    key: String,
+    body: CreateTicketBody,
+    source_id: Option<String>,
+    /// Sent by an earlier run, with no outcome journaled: its ticket may exist.
+    resent: bool,
+}
+
+/// What the reading thread hands over, row by row.
+// Nearly every item is a row to send: boxing it would cost an allocation per row.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Item {
+    /// A row to send.
+    Send(Request),
+    /// A row that breaks the spec, as read, and why.
+    Invalid {
+        row: u64,
+        line: u64,
+        input: Value,
+        problem: Problem,
+    },
+    /// A row an earlier run has done.
+    Done,
+    /// The input could not be read on.
+    Failed(Failure),
+}
+
+/// Reads the rows on a thread of its own and hands them over in batches; stops when
+/// the receiver is gone, or after a row it cannot read.
+pub fn read(
+    rows: Rows,
+    columns: Columns,
+    mut keys: Keys,
+    mut earlier: Option<Earlier>,
+) -> mpsc::Receiver<Vec<Item>> {
+    let (items, receiver) = mpsc::channel(AHEAD / BATCH);
+    std::thread::spawn(move || {
+        let mut batch = Vec::with_capacity(BATCH);
+        for row in rows {
+            let item = match row {
+                Err(failure) => Item::Failed(failure),
+                Ok(row) => match columns.keyed(&mut keys, &row) {
+                    Err(problem) => Item::Invalid {
+                        row: row.number,
+                        line: row.line,
+                        input: columns.show(&row),
+                        problem,
+                    },
+                    Ok((valid, key)) => {
+                        let state = earlier
+                            .as_mut()
+                            .and_then(|e| e.state(key::fingerprint(&key)));
+                        match state {
+                            Some(State::Done) => Item::Done,
+                            state => Item::Send(Request {
+                                row: row.number,
+                                key,
+                                body: valid.body,
+                                source_id: valid.source_id,
+                                resent: state == Some(State::Open),
+                            }),
+                        }
+                    }
+                },
+            };
+            let failed = matches!(item, Item::Failed(_));
+            batch.push(item);
+            if batch.len() == BATCH || failed {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if items.blocking_send(full).is_err() || failed {
+                    return;
+                }
+            }
+        }
+        if !batch.is_empty() {
+            let _ = items.blocking_send(batch);
+        }
+    });
+    receiver
+}
+
+/// What one outcome means for the run.
+enum Handled {
+    /// The row is done with, one way or the other.
+    Fine,
+    /// The row failed after the SDK's retries.
+    Failed,
+    /// The import must stop, for this reason.
+    Stop(Failure),
+}
+
+/// Rows in a row that failed after the SDK's retries: past a limit, the server or the
+/// network is down, and the rest would fail alike.
+struct Failures {
+    in_a_row: usize,
+    limit: usize,
+}
+
+impl Failures {
+    fn new(concurrency: usize) -> Self {
+        Self {
+            in_a_row: 0,
+            limit: concurrency.max(25) * 2,
+        }
+    }
+
+    /// Counts an outcome; the ending it calls for, if any.
+    fn count(&mut self, handled: Handled, tally: &Tally) -> Option<Ending> {
+        match handled {
+            Handled::Stop(failure) => return Some(Ending::Stopped(failure)),
+            Handled::Fine => self.in_a_row = 0,
+            Handled::Failed => self.in_a_row += 1,
+        }
+        (self.in_a_row >= self.limit).then(|| {
+            Ending::Stopped(Failure::new(
+                Status::Failed,
+                format!(
+                    "stopped: {} rows in a row failed after retries, the last with: {}",
+                    self.in_a_row,
+                    tally.last_failure.as_deref().unwrap_or_default()
+                ),
+            ))
+        })
+    }
+}
+
+/// How the sending ended.
+#[derive(Debug)]
+pub enum Ending {
+    /// Every row was taken.
+    Finished,
+    /// Stopped by Ctrl-C.
+    Interrupted,
+    /// Stopped for a cause that every further row would meet, with its status.
+    Stopped(Failure),
+}
+
+/// The driver's surroundings.
+pub struct Driver<'a> {
+    /// The one client every request goes through.
+    pub client: &'a Client,
+    /// Creates in flight at most.
+    pub concurrency: usize,
+    /// The journal, open for appending.
+    pub journal: &'a mut Journal,
+    /// The rejects file.
+    pub rejects: &'a mut Rejects,
+    /// The progress display.
+    pub progress: &'a mut Progress,
+    /// The counts, updated as rows are handled.
+    pub tally: &'a mut Tally,
+}
+
+impl Driver<'_> {
+    /// Sends every row `items` hands over, or until stopped.
+    pub async fn run(mut self, mut items: mpsc::Receiver<Vec<Item>>) -> Result<Ending, Failure> {
+        let (stop, stopped) = watch::channel(false);
+        let mut signals = interrupts();
+        // Rows journaled as sent wait in the queue for a worker; queued or being sent,
+        // they are in flight, never more than `concurrency`.
+        let (queue, taken) = mpsc::channel(self.concurrency);
+        let taken = Arc::new(Mutex::new(taken));
+        let (answered, mut answers) = mpsc::unbounded_channel();
+        let mut workers = JoinSet::new();
+        for _ in 0..self.concurrency {
+            let client = self.client.clone();
+            let (taken, answered) = (Arc::clone(&taken), answered.clone());
+            workers.spawn(worker(client, taken, answered, stopped.clone()));
+        }
+        drop(answered);
+        let mut in_flight = 0;
+        let mut ready = VecDeque::with_capacity(AHEAD + BATCH);
+        let mut ticker = tokio::time::interval(TICK);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut reading = true;
+        let mut ending = None;
+        let mut failures = Failures::new(self.concurrency);
+
+        loop {
+            if ending.is_none() {
+                in_flight += self.launch(&mut ready, &queue, in_flight)?;
+            }
+            if in_flight == 0 && (ending.is_some() || (!reading && ready.is_empty())) {
+                break;
+            }
+            let stopping = tokio::select! {
+                biased;
+                Some(()) = signals.recv() => self.interrupted(&ending, in_flight),
+                Some(answer) = answers.recv() => {
+                    // Every answer that has come, so that their slots refill together.
+                    let mut next = Some(answer);
+                    let mut stopping = None;
+                    while let Some((request, outcome)) = next {
+                        in_flight -= 1;
+                        let handled = self.outcome(request, outcome)?;
+                        stopping = stopping.or(failures.count(handled, self.tally));
+                        next = answers.try_recv().ok();
+                    }
+                    stopping
+                }
+                batch = items.recv(), if reading && ending.is_none() && ready.len() < AHEAD => {
+                    match batch {
+                        Some(batch) => self.receive(batch, &mut ready)?,
+                        None => {
+                            reading = false;
+                            None
+                        }
+                    }
+                }
+                Some(ended) = workers.join_next() => {
+                    // Workers end when the queue closes, after this loop: not before.
+                    return Err(Failure::new(
+                        Status::Failed,
+                        format!("a request worker stopped: {ended:?}"),
+                    ));
+                }
+                _ = ticker.tick() => {
+                    self.journal.sync_soon().map_err(|e| self.journal_failed(&e))?;
+                    self.progress.update(self.tally);
+                    None
+                }
+            };
+            if let Some(stopping) = stopping {
+                ending.get_or_insert(stopping);
+                let _ = stop.send(true);
+            }
+        }
+        self.progress.update(self.tally);
+        Ok(ending.unwrap_or(Ending::Finished))
+    }
+
+    /// Ctrl-C: the first stops taking rows, the second stops at once.
+    fn interrupted(&mut self, ending: &Option<Ending>, in_flight: usize) -> Option<Ending> {
+        if matches!(ending, Some(Ending::Interrupted)) {
+            // Every line so far is whole; the next run resends the rows in flight with
+            // their keys.
+            let _ = self.journal.flush();
+            self.progress.finish();
+            eprintln!(
+                "thena: interrupted again: stopped at once; run the same command again to \
+                 resume"
+            );
+            std::process::exit(Status::Failed as i32);
+        }
+        self.progress.say(&format!(
+            "interrupted: finishing the {} in flight (Ctrl-C again stops at once)",
+            count(in_flight as u64, "request", "requests")
+        ));
+        Some(Ending::Interrupted)
+    }
+
+    /// Takes a batch of rows from the reading thread; the ending it calls for if the
+    /// input could not be read on.
+    fn receive(
+        &mut self,
+        batch: Vec<Item>,
+        ready: &mut VecDeque<Request>,
+    ) -> Result<Option<Ending>, Failure> {
+        for item in batch {
+            match item {
+                Item::Send(request) => ready.push_back(request),
+                Item::Invalid {
+                    row,
+                    line,
+                    input,
+                    problem,
+                } => {
+                    self.tally.invalid += 1;
+                    self.rejects.add(&Reject {
+                        row,
+                        line: Some(line),
+                        input: &input,
+                        status: None,
+                        property: problem.property.as_deref(),
+                        message: &problem.message,
+                        key: None,
+                    })?;
+                }
+                Item::Done => self.tally.earlier += 1,
+                Item::Failed(failure) => return Ok(Some(Ending::Stopped(failure))),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Queues rows for the workers while fewer than `concurrency` are in flight; how
+    /// many. Each is journaled as sent first: the lines reach the operating system
+    /// before any of the requests can leave.
+    fn launch(
+        &mut self,
+        ready: &mut VecDeque<Request>,
+        queue: &mpsc::Sender<Request>,
+        in_flight: usize,
+    ) -> Result<usize, Failure> {
+        let free = self.concurrency.saturating_sub(in_flight).min(ready.len());
+        if free == 0 {
+            return Ok(0);
+        }
+        for request in ready.iter().take(free) {
+            let mut line = Line::new(Event::Sent, request.row, &request.key);
+            line.source_id = request.source_id.as_deref().map(Into::into);
+            self.journal
+                .record(&line)
+                .map_err(|e| self.journal_failed(&e))?;
+        }
+        self.journal.flush().map_err(|e| self.journal_failed(&e))?;
+        for request in ready.drain(..free) {
+            // The queue has room for `concurrency` rows, and fewer are in flight.
+            queue.try_send(request).map_err(|e| {
+                Failure::new(Status::Failed, format!("the request workers are gone: {e}"))
+            })?;
+        }
+        Ok(free)
+    }
+
+    /// Journals a row's outcome and counts it.
+    fn outcome(&mut self, request: Request, outcome: Outcome) -> Result<Handled, Failure> {
+        let mut line = Line::new(Event::Sent, request.row, &request.key);
+        line.source_id = request.source_id.as_deref().map(Into::into);
+        let mut handled = Handled::Fine;
+        match &outcome {
+            Outcome::Ticket {
+                event,
+                id,
+                ticket_identifier,
+            } => {
+                line.event = *event;
+                line.id = id.as_deref().map(Into::into);
+                line.ticket_identifier = ticket_identifier.as_deref().map(Into::into);
+                match event {
+                    Event::Created => self.tally.created += 1,
+                    _ => self.tally.replayed += 1,
+                }
+            }
+            Outcome::CreatedEarlier => {
+                line.event = Event::CreatedEarlier;
+                self.tally.created_earlier += 1;
+            }
+            Outcome::Rejected { status, message } => {
+                line.event = Event::Rejected;
+                line.status = *status;
+                line.message = Some(message.as_str().into());
+                self.tally.refused += 1;
+                let input = serde_json::to_value(&request.body).unwrap_or(Value::Null);
+                self.rejects.add(&Reject {
+                    row: request.row,
+                    line: None,
+                    input: &input,
+                    status: *status,
+                    property: None,
+                    message,
+                    key: Some(&request.key),
+                })?;
+            }
+            Outcome::Retryable { status, message }
+            | Outcome::Throttled {
+                status, message, ..
+            } => {
+                line.event = Event::Retryable;
+                line.status = *status;
+                line.message = Some(message.as_str().into());
+                self.tally.retryable += 1;
+                self.tally.last_failure = Some(message.clone());
+                handled = Handled::Failed;
+            }
+            // The row stays sent without an outcome: the next run sends it again.
+            Outcome::Fatal(message) => {
+                return Ok(Handled::Stop(Failure::new(
+                    Status::Refused,
+                    format!("stopped: the API refuses the import: {message}"),
+                )));
+            }
+        }
+        self.journal
+            .record(&line)
+            .map_err(|e| self.journal_failed(&e))?;
+        Ok(handled)
+    }
+
+    fn journal_failed(&self, e: &std::io::Error) -> Failure {
+        Failure::new(
+            Status::Failed,
+            format!(
+                "cannot write the journal {}: {e}; the next run resends the rows in flight \
+                 with their keys",
+                self.journal.path().display()
+            ),
+        )
+    }
+}
+
+/// Takes rows from the queue and sends them, one at a time, until the queue closes.
+async fn worker(
+    client: Client,
+    queue: Arc<Mutex<mpsc::Receiver<Request>>>,
+    answers: mpsc::UnboundedSender<(Request, Outcome)>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        let request = queue.lock().await.recv().await;
+        let Some(request) = request else {
+            return;
+        };
+        let outcome = send(&client, &request, &mut stopped).await;
+        if answers.send((request, outcome)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Sends a row; a throttled one (429 after the SDK's retries) again after the server's
+/// wait, until it is answered otherwise or the import stops: throttling slows an
+/// import, it does not fail its rows.
+async fn send(client: &Client, request: &Request, stopped: &mut watch::Receiver<bool>) -> Outcome {
+    let mut resent = request.resent;
+    loop {
+        let result = client
+            .create_ticket()
+            .body(request.body.clone())
+            .send()
+            .await;
+        let outcome = Outcome::of(result, resent);
+        let Outcome::Throttled {
+            wait, uncertain, ..
+        } = &outcome
+        else {
+            return outcome;
+        };
+        if *stopped.borrow() {
+            return outcome;
+        }
+        resent |= *uncertain;
+        tokio::select! {
+            () = tokio::time::sleep(wait.unwrap_or(THROTTLE_WAIT)) => {}
+            _ = stopped.changed() => return outcome,
+        }
+    }
+}
+
+/// Ctrl-C, each time it is pressed, for as long as the driver listens; after that it
+/// stops the process at once (the journal is complete by then).
+fn interrupts() -> mpsc::UnboundedReceiver<()> {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            if sender.send(()).is_err() {
+                eprintln!("thena: interrupted; run the same command again to finish");
+                std::process::exit(Status::Failed as i32);
+            }
+        }
+    });
+    receiver
+}

@@ -1,0 +1,473 @@
+//! `thena tickets import`: what is created, what is refused and why, the files written,
+//! resuming and refusing a changed input. Crashes and chaos are in `import_crash`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use thena_sandbox::{Fault, OnDuplicate, Route, Sandbox};
+
+use crate::{Run, Server, thena};
+
+/// A directory of a test's own, removed when dropped.
+pub struct Dir(PathBuf);
+
+impl Dir {
+    pub fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("thena-e2e-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("a temporary directory");
+        Self(path)
+    }
+
+    /// Writes `text` to the file `name` in it; its path.
+    pub fn write(&self, name: &str, text: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).expect("write a file");
+        self.path(name)
+    }
+
+    /// The path of `name` in it.
+    pub fn path(&self, name: &str) -> String {
+        self.0.join(name).to_str().expect("a UTF-8 path").to_owned()
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.0.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    pub fn exists(&self, name: &str) -> bool {
+        self.0.join(name).exists()
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Lines of JSON.
+pub fn json_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect()
+}
+
+/// A CSV of `n` valid rows titled `Row 1`...; with `id`, a `zendesk_id` column first.
+pub fn rows_csv(n: usize, id: bool) -> String {
+    let mut text = String::from(if id { "zendesk_id," } else { "" });
+    text.push_str("title,requestorEmail,teamId,priorityName,metadata\n");
+    for i in 1..=n {
+        if id {
+            text.push_str(&format!("ZD-{i},"));
+        }
+        text.push_str(&format!(
+            "Row {i},user{i}@example.com,team_1,High,\"{{\"\"n\"\": {i}}}\"\n"
+        ));
+    }
+    text
+}
+
+/// The titles of the sandbox's tickets, with how many tickets have each.
+pub fn titles(sandbox: &Sandbox) -> BTreeMap<String, usize> {
+    let mut titles = BTreeMap::new();
+    for ticket in sandbox.tickets() {
+        *titles.entry(ticket.title.unwrap_or_default()).or_insert(0) += 1;
+    }
+    titles
+}
+
+fn import(server: &Server, args: &[&str]) -> Run {
+    let mut all = vec!["tickets", "import"];
+    all.extend(args);
+    server.thena(&all)
+}
+
+#[test]
+fn every_row_becomes_one_ticket_and_the_mapping_names_it() {
+    let server = Server::start();
+    let dir = Dir::new("import-mapping");
+    let input = dir.write("tickets.csv", &rows_csv(40, true));
+    let map = dir.path("map.csv");
+    let run = import(
+        &server,
+        &[&input, "--id-column", "zendesk_id", "--output", &map],
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(run.stdout, "", "people never on stdout");
+    assert!(
+        run.stderr
+            .contains("40 rows: 40 created, 0 replayed, 0 created earlier, 0 rejected"),
+        "{run:#?}"
+    );
+
+    let tickets = server.sandbox.tickets();
+    assert_eq!(tickets.len(), 40);
+    let ticket = tickets
+        .iter()
+        .find(|t| t.title.as_deref() == Some("Row 7"))
+        .expect("row 7");
+    assert_eq!(ticket.priority.as_deref(), Some("High"));
+
+    // The mapping: one line per row, naming its ticket.
+    let mapping = dir.read("map.csv");
+    let mut lines = mapping.lines();
+    assert_eq!(
+        lines.next(),
+        Some("row,sourceId,outcome,key,id,ticketIdentifier")
+    );
+    let row_7 = lines
+        .find(|l| l.starts_with("7,ZD-7,created,import-i-"))
+        .expect("row 7");
+    let fields: Vec<&str> = row_7.split(',').collect();
+    assert_eq!(Some(fields[4]), ticket.id.as_deref());
+    assert_eq!(Some(fields[5]), ticket.ticket_identifier.as_deref());
+    assert_eq!(mapping.lines().count(), 41);
+
+    // The key went out as the row's deDuplicationKey, and the id column did not.
+    let requests = server.sandbox.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.de_duplication_key.as_deref() == Some(fields[3]))
+    );
+
+    // The journal: a header, then each row sent before its outcome.
+    let journal = json_lines(&dir.read("tickets.csv.thena-import"));
+    assert_eq!(journal[0]["thenaImport"], 1);
+    assert_eq!(journal[0]["idColumn"], "zendesk_id");
+    assert_eq!(journal[0]["target"], server.sandbox.url());
+    let events: Vec<&str> = journal[1..]
+        .iter()
+        .filter(|l| l["key"] == fields[3])
+        .map(|l| l["event"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(events, ["sent", "created"]);
+
+    // Again: nothing to send, nothing sent, the same mapping.
+    server.sandbox.clear_requests();
+    let again = import(
+        &server,
+        &[&input, "--id-column", "zendesk_id", "--output", &map],
+    );
+    assert_eq!(again.code, Some(0), "{again:#?}");
+    assert!(
+        again.stderr.contains("40 done by earlier runs"),
+        "{again:#?}"
+    );
+    assert_eq!(server.sandbox.requests(), vec![]);
+    assert_eq!(dir.read("map.csv"), mapping);
+}
+
+#[test]
+fn identical_rows_are_as_many_tickets_and_json_lines_read_from_stdin() {
+    let server = Server::start();
+    let dir = Dir::new("import-stdin");
+    let row = r#"{"title": "Disk full", "requestorEmail": "ops@example.com", "teamId": "team_1"}"#;
+    let input = format!("{row}\n{row}\n\n{row}\n");
+    let state = dir.path("alerts.thena-import");
+    let args = [
+        "tickets", "import", "-", "--format", "jsonl", "--state", &state, "--output", "-",
+    ];
+    let run = crate::thena(&args, &server.env(), Some(&input));
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(titles(&server.sandbox)["Disk full"], 3);
+    // The mapping on stdout: JSON Lines, rows numbered by line.
+    let mapped = json_lines(&run.stdout);
+    let mut rows: Vec<u64> = mapped.iter().filter_map(|m| m["row"].as_u64()).collect();
+    rows.sort_unstable();
+    assert_eq!(rows, [1, 2, 4]);
+    assert!(
+        mapped
+            .iter()
+            .all(|m| m["outcome"] == "created" && m["id"].is_string())
+    );
+
+    // The same input again: the same three keys, no new ticket.
+    let again = crate::thena(&args, &server.env(), Some(&input));
+    assert_eq!(again.code, Some(0), "{again:#?}");
+    assert_eq!(server.sandbox.tickets().len(), 3);
+    assert!(
+        !dir.exists("alerts.thena-import.stdin"),
+        "the spool is removed"
+    );
+
+    let missing_state = ["tickets", "import", "-", "--format", "jsonl"];
+    crate::thena(&missing_state, &server.env(), Some(&input)).failed(2, &["needs --state"]);
+    let missing_format = ["tickets", "import", "-", "--state", &state];
+    crate::thena(&missing_format, &server.env(), Some(&input)).failed(2, &["needs --format"]);
+}
+
+#[test]
+fn bad_rows_go_to_the_rejects_file_naming_row_and_field_and_good_rows_are_created() {
+    let server = Server::start();
+    let dir = Dir::new("import-rejects");
+    let long_key = "k".repeat(256);
+    let input = dir.write(
+        "tickets.csv",
+        &format!(
+            "title,requestorEmail,teamId,isPrivate,metadata,deDuplicationKey\n\
+             Good 1,a@example.com,team_1,false,,\n\
+             Bad bool,a@example.com,team_1,maybe,,\n\
+             No team,a@example.com,,,,\n\
+             Good 2,a@example.com,team_1,,,\n\
+             Bad metadata,a@example.com,team_1,,{{oops,\n\
+             Long key,a@example.com,team_1,,,{long_key}\n\
+             Good 3,a@example.com,team_1,,,alert-1\n\
+             Same key,a@example.com,team_1,,,alert-1\n\
+             Good 4,a@example.com,team_1,TRUE,\"{{\"\"tier\"\": 2}}\",\n"
+        ),
+    );
+    // The API refuses one row (which one depends on timing).
+    server
+        .sandbox
+        .inject(Fault::status(422).on(Route::CreateTicket));
+    let run = import(&server, &[&input, "--concurrency", "1"]);
+    run.failed(
+        3,
+        &[
+            "6 rows were rejected",
+            "tickets.csv.rejects.jsonl",
+            "fix them",
+        ],
+    );
+    assert!(
+        run.stderr
+            .contains("row 2 (line 3): isPrivate: \"maybe\" is not true or false")
+    );
+
+    let rejects = json_lines(&dir.read("tickets.csv.rejects.jsonl"));
+    let by_row: BTreeMap<u64, &Value> = rejects
+        .iter()
+        .map(|r| (r["row"].as_u64().unwrap_or(0), r))
+        .collect();
+    for (row, property, message) in [
+        (2, "isPrivate", "\"maybe\" is not true or false"),
+        (3, "teamId", "no teamId, which CreateTicketBody requires"),
+        (5, "metadata", "metadata: not valid JSON"),
+        (6, "deDuplicationKey", "longer than 255 characters"),
+        (8, "deDuplicationKey", "\"alert-1\" is an earlier row's too"),
+    ] {
+        let reject = by_row
+            .get(&row)
+            .unwrap_or_else(|| panic!("row {row}: {rejects:#?}"));
+        assert_eq!(reject["property"], property, "{reject}");
+        assert!(
+            reject["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(message),
+            "{reject}"
+        );
+        assert_eq!(reject["status"], Value::Null, "refused before sending");
+        assert_eq!(reject["line"], row + 1);
+        // The row as read.
+        assert!(reject["input"]["title"].is_string(), "{reject}");
+    }
+    let refused: Vec<&&Value> = by_row.values().filter(|r| r["status"] == 422).collect();
+    assert_eq!(refused.len(), 1, "{rejects:#?}");
+    assert!(refused[0]["key"].is_string());
+    assert!(
+        refused[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Injected fault")
+    );
+
+    // Every good row but the refused one has its ticket; none of the bad rows went out.
+    let titles = titles(&server.sandbox);
+    assert_eq!(titles.len(), 3, "{titles:?}");
+    assert!(titles.keys().all(|t| t.starts_with("Good")), "{titles:?}");
+
+    // Run again: the refused row is sent again and created; the invalid ones stay.
+    let again = import(&server, &[&input]);
+    again.failed(3, &["5 rows were rejected"]);
+    assert!(again.stderr.contains("1 created"), "{again:#?}");
+    assert_eq!(server.sandbox.tickets().len(), 4);
+    assert_eq!(json_lines(&dir.read("tickets.csv.rejects.jsonl")).len(), 5);
+}
+
+#[test]
+fn a_dry_run_reports_by_row_number_and_sends_nothing() {
+    let server = Server::start();
+    let dir = Dir::new("import-dry-run");
+    let mut text = rows_csv(3, false);
+    text.push_str("Row 4,user4@example.com,team_1,High,[1]\n");
+    let input = dir.write("tickets.csv", &text);
+    let run = import(&server, &[&input, "--dry-run"]);
+    run.failed(
+        2,
+        &[
+            "row 4 (line 5): invalid metadata: invalid type: sequence",
+            "dry run of",
+            "4 rows, 3 valid, 1 invalid; nothing was sent",
+            "1 row breaks the spec",
+        ],
+    );
+    let valid = dir.write("valid.csv", &rows_csv(3, false));
+    let run = import(&server, &[&valid, "--dry-run"]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(server.sandbox.requests(), vec![]);
+    assert!(
+        !dir.exists("valid.csv.thena-import"),
+        "a dry run writes no journal"
+    );
+}
+
+#[test]
+fn an_unknown_column_is_refused_unless_ignored() {
+    let server = Server::start();
+    let dir = Dir::new("import-unknown");
+    let input = dir.write(
+        "tickets.csv",
+        "title,requestorEmail,teamId,priorty\nT,a@example.com,team_1,High\n",
+    );
+    import(&server, &[&input]).failed(
+        2,
+        &["unknown column \"priorty\"", "--ignore-unknown-columns"],
+    );
+    assert_eq!(server.sandbox.requests(), vec![]);
+    let run = import(&server, &[&input, "--ignore-unknown-columns"]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(server.sandbox.tickets()[0].priority, None);
+}
+
+#[test]
+fn a_changed_row_is_refused_naming_it_and_restart_sends_every_row_again() {
+    let server = Server::start();
+    let dir = Dir::new("import-changed");
+    let input = dir.write("tickets.csv", &rows_csv(5, false));
+    assert_eq!(import(&server, &[&input]).code, Some(0));
+
+    // Row 3's content, hence its key, changed: sent again it would be a second ticket.
+    dir.write(
+        "tickets.csv",
+        &rows_csv(5, false).replace("Row 3,", "Row three,"),
+    );
+    import(&server, &[&input]).failed(
+        2,
+        &[
+            "the input changed",
+            "1 row sent earlier no longer derives",
+            "rows 3, as numbered then",
+            "--restart",
+        ],
+    );
+    assert_eq!(server.sandbox.tickets().len(), 5);
+
+    // Inserting and reordering rows changes no key.
+    let mut lines: Vec<String> = rows_csv(5, false).lines().map(str::to_owned).collect();
+    lines.reverse();
+    let header = lines.pop().unwrap_or_default();
+    let mut text = format!("{header}\nRow 6,user6@example.com,team_1,High,\n");
+    text.push_str(&lines.join("\n"));
+    dir.write("tickets.csv", &text);
+    let run = import(&server, &[&input]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("1 created"), "{run:#?}");
+    assert!(run.stderr.contains("5 done by earlier runs"), "{run:#?}");
+
+    // --restart: every row again; unchanged rows keep their keys, hence their tickets.
+    let run = import(&server, &[&input, "--restart"]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("discarded the journal"), "{run:#?}");
+    assert_eq!(server.sandbox.tickets().len(), 6);
+
+    // Another --id-column, another key for every row.
+    import(&server, &[&input, "--id-column", "title"])
+        .failed(2, &["was written with no --id-column", "--id-column title"]);
+}
+
+#[test]
+fn a_journal_of_another_platform_is_refused() {
+    let first = Server::start();
+    let second = Server::start();
+    let dir = Dir::new("import-target");
+    let input = dir.write("tickets.csv", &rows_csv(2, false));
+    assert_eq!(import(&first, &[&input]).code, Some(0));
+    import(&second, &[&input]).failed(2, &["is of an import into", first.sandbox.url()]);
+    assert_eq!(second.sandbox.requests(), vec![]);
+}
+
+#[test]
+fn a_refusal_of_the_import_itself_stops_it_without_rejecting_rows() {
+    let server = Server::start_with(Sandbox::builder().on_duplicate(OnDuplicate::Conflict));
+    let dir = Dir::new("import-401");
+    let input = dir.write("tickets.csv", &rows_csv(30, false));
+    let env = [
+        ("THENA_API_KEY", "not-the-key"),
+        ("THENA_BASE_URL", server.sandbox.url()),
+    ];
+    thena(&["tickets", "import", &input], &env, None).failed(
+        3,
+        &[
+            "stopped: the API refuses the import: HTTP 401",
+            "rows are not done",
+        ],
+    );
+    assert!(!dir.exists("tickets.csv.rejects.jsonl"));
+    assert!(server.sandbox.requests().len() <= 8, "it stopped at once");
+    // With the right key, the rows in flight then are sent again with their keys.
+    let run = import(&server, &[&input]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(server.sandbox.tickets().len(), 30);
+}
+
+#[test]
+fn a_dead_server_stops_the_import_after_failures_in_a_row() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        format!("http://{}", listener.local_addr().expect("address"))
+    };
+    let dir = Dir::new("import-dead");
+    let input = dir.write("tickets.csv", &rows_csv(200, false));
+    let env = [("THENA_API_KEY", "k"), ("THENA_BASE_URL", closed.as_str())];
+    let run = thena(
+        &["--max-retries", "0", "tickets", "import", &input],
+        &env,
+        None,
+    );
+    run.failed(
+        4,
+        &[
+            "stopped: 50 rows in a row failed after retries",
+            "connection refused",
+        ],
+    );
+}
+
+#[test]
+fn output_names_a_mapping_file_not_a_format() {
+    let server = Server::start();
+    let dir = Dir::new("import-output");
+    let input = dir.write("tickets.csv", &rows_csv(1, false));
+    import(&server, &[&input, "--output", "table"]).failed(2, &["--output table", "mapping"]);
+    let run = server.thena(&["--output", "json", "tickets", "import", &input]);
+    run.failed(2, &["--output json"]);
+    import(&server, &[&input, "--output", "map.txt"]).failed(2, &["name a .csv or a .jsonl file"]);
+    assert_eq!(server.sandbox.requests(), vec![]);
+}
+
+#[test]
+fn a_rehearsal_in_the_embedded_sandbox_leaves_no_journal() {
+    let dir = Dir::new("import-rehearsal");
+    let input = dir.write("tickets.csv", &rows_csv(20, true));
+    let map = dir.path("map.jsonl");
+    let args = [
+        "--sandbox",
+        "tickets",
+        "import",
+        &input,
+        "--id-column",
+        "zendesk_id",
+        "--output",
+        &map,
+    ];
+    let run = thena(&args, &[], None);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("20 created"), "{run:#?}");
+    assert_eq!(json_lines(&dir.read("map.jsonl")).len(), 20);
+    assert!(!dir.exists("tickets.csv.thena-import"));
+    assert!(Path::new(&input).exists());
+}

@@ -1,0 +1,249 @@
+//! `thena tickets import` of 3,000 rows killed at random moments (SIGKILL) while the
+//! sandbox, in this test process, meets 5% of the requests with random faults; run
+//! again until it exits 0, every row has exactly one ticket, under both answers to a
+//! reused key. And Ctrl-C, once and twice.
+//!
+//! Each mode takes about 30 s on 2 cores, mostly waiting: with chaos, 1 request in 100
+//! is a 429 with `Retry-After: 1`, which pauses the whole client for a second.
+
+use std::collections::{BTreeMap, HashMap};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use thena_sandbox::{Chaos, Fault, OnDuplicate, Route, Sandbox};
+
+use crate::import::{Dir, json_lines, rows_csv, titles};
+use crate::{SETTINGS, Server};
+
+/// Rows per mode.
+const ROWS: usize = 3000;
+/// Kills per mode.
+const KILLS: usize = 3;
+
+/// `thena` with `args`, configured for `server`, output kept.
+fn spawn(server: &Server, args: &[&str]) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_thena"));
+    for name in SETTINGS {
+        command.env_remove(name);
+    }
+    command
+        .args(args)
+        .envs(server.env())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command.spawn().expect("thena starts")
+}
+
+/// A small generator of kill moments, seeded from the clock (the seed is printed).
+struct Moments(u64);
+
+impl Moments {
+    fn new() -> Self {
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+            | 1;
+        eprintln!("kill moments seeded with {seed}");
+        Self(seed)
+    }
+
+    /// A moment between `low` and `high` milliseconds from now.
+    fn next(&mut self, low: u64, high: u64) -> Duration {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        Duration::from_millis(low + self.0 % (high - low))
+    }
+}
+
+fn survives_kills_under_chaos(mode: OnDuplicate) {
+    let rows = ROWS;
+    let started = Instant::now();
+    let chaos = Chaos::new(0.05)
+        .expect("a rate")
+        .seed(rows as u64 + mode as u64);
+    let server = Server::start_with(Sandbox::builder().on_duplicate(mode).chaos(chaos));
+    let dir = Dir::new(&format!("import-kill-{mode:?}"));
+    // Both key derivations: the source system's id in one mode, the content in the other.
+    let by_id = mode == OnDuplicate::Replay;
+    let input = dir.write("tickets.csv", &rows_csv(rows, by_id));
+    let map = dir.path("map.jsonl");
+    let mut args = vec![
+        "tickets",
+        "import",
+        input.as_str(),
+        "--output",
+        map.as_str(),
+    ];
+    if by_id {
+        args.extend(["--id-column", "zendesk_id"]);
+    }
+
+    let mut moments = Moments::new();
+    for _ in 0..KILLS {
+        let mut child = spawn(&server, &args);
+        std::thread::sleep(moments.next(300, 3000));
+        // SIGKILL: no chance to flush or to say goodbye.
+        child.kill().expect("kill thena");
+        let _ = child.wait();
+    }
+    let journal_before = json_lines(&dir.read("tickets.csv.thena-import"));
+    assert!(journal_before.len() > 1, "the killed runs sent rows");
+
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let run = server.thena(&args);
+        match run.code {
+            Some(0) => break,
+            // Rows failed after retries: the next run sends them again.
+            Some(4) if runs < 10 => continue,
+            _ => panic!("{mode:?}: run {runs}: {run:#?}"),
+        }
+    }
+
+    // Exactly one ticket per row.
+    let titles = titles(&server.sandbox);
+    assert_eq!(server.sandbox.tickets().len(), rows, "{mode:?}");
+    for i in 1..=rows {
+        assert_eq!(
+            titles.get(&format!("Row {i}")),
+            Some(&1),
+            "{mode:?}: row {i}"
+        );
+    }
+
+    // The mapping: each row once; an id, where known, is the id of the row's ticket.
+    let ids: HashMap<String, String> = server
+        .sandbox
+        .tickets()
+        .into_iter()
+        .filter_map(|t| Some((t.id?, t.title?)))
+        .collect();
+    let mapping = json_lines(&dir.read("map.jsonl"));
+    assert_eq!(mapping.len(), rows, "{mode:?}");
+    let mut outcomes = BTreeMap::new();
+    let mut keys_by_row = BTreeMap::new();
+    for mapped in &mapping {
+        let row = mapped["row"].as_u64().expect("a row number");
+        *outcomes
+            .entry(mapped["outcome"].as_str().unwrap_or_default())
+            .or_insert(0) += 1;
+        assert!(
+            keys_by_row.insert(row, mapped["key"].clone()).is_none(),
+            "row {row} twice"
+        );
+        match mapped["id"].as_str() {
+            Some(id) => assert_eq!(ids.get(id), Some(&format!("Row {row}")), "{mapped}"),
+            // Only a duplicate refusal leaves the id unknown.
+            None => assert_eq!(mapped["outcome"], "createdEarlier", "{mapped}"),
+        }
+    }
+    eprintln!(
+        "{mode:?}: {rows} rows, {runs} runs after {KILLS} kills, {:?}: {outcomes:?}",
+        started.elapsed()
+    );
+    match mode {
+        OnDuplicate::Replay => assert!(outcomes.contains_key("replayed"), "{outcomes:?}"),
+        OnDuplicate::Conflict => {
+            assert!(outcomes.contains_key("createdEarlier"), "{outcomes:?}");
+            assert!(!outcomes.contains_key("rejected"));
+        }
+    }
+
+    // The journal agrees: every key has one outcome with a ticket, after a `sent` line.
+    let journal = json_lines(&dir.read("tickets.csv.thena-import"));
+    let mut sent = std::collections::HashSet::new();
+    let mut done: HashMap<&str, usize> = HashMap::new();
+    for line in &journal[1..] {
+        let key = line["key"].as_str().expect("a key");
+        match line["event"].as_str() {
+            Some("sent") => {
+                sent.insert(key);
+            }
+            Some("created" | "replayed" | "createdEarlier") => {
+                assert!(sent.contains(key), "{line}: no sent line before");
+                *done.entry(key).or_insert(0) += 1;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(done.len(), rows, "{mode:?}");
+    assert!(done.values().all(|&n| n == 1), "a key done twice");
+    for key in keys_by_row.values() {
+        assert!(done.contains_key(key.as_str().unwrap_or_default()), "{key}");
+    }
+    // Chaos struck, and every create carried its row's key.
+    let requests = server.sandbox.requests();
+    assert!(requests.iter().any(|r| r.fault.is_some()));
+    assert!(
+        requests
+            .iter()
+            .filter(|r| r.route == Some(Route::CreateTicket))
+            .all(|r| r.de_duplication_key.is_some())
+    );
+}
+
+#[test]
+fn killed_at_random_under_chaos_every_row_is_one_ticket_when_a_reused_key_replays() {
+    survives_kills_under_chaos(OnDuplicate::Replay);
+}
+
+#[test]
+fn killed_at_random_under_chaos_every_row_is_one_ticket_when_a_reused_key_is_refused() {
+    survives_kills_under_chaos(OnDuplicate::Conflict);
+}
+
+/// Sends SIGINT, as Ctrl-C does.
+fn interrupt(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+#[test]
+fn ctrl_c_finishes_the_requests_in_flight_and_a_second_one_stops_at_once() {
+    for presses in [1, 2] {
+        let server = Server::start();
+        // Slow answers, so that the import is still going when Ctrl-C comes.
+        server.sandbox.inject(
+            Fault::delay(Duration::from_millis(300))
+                .times(1000)
+                .on(Route::CreateTicket),
+        );
+        let dir = Dir::new(&format!("import-ctrl-c-{presses}"));
+        let input = dir.write("tickets.csv", &rows_csv(60, false));
+        let args = ["tickets", "import", input.as_str(), "--concurrency", "4"];
+        let child = spawn(&server, &args);
+        std::thread::sleep(Duration::from_millis(1200));
+        for _ in 0..presses {
+            interrupt(&child);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let output = child.wait_with_output().expect("thena exits");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(4), "{stderr}");
+        let said = match presses {
+            1 => "interrupted: finishing the 4 requests in flight",
+            _ => "interrupted again: stopped at once",
+        };
+        assert!(stderr.contains(said), "{stderr}");
+        assert!(stderr.contains("run the same command again"), "{stderr}");
+        if presses == 1 {
+            // Every request that went out came back and is journaled.
+            let journal = json_lines(&dir.read("tickets.csv.thena-import"));
+            let count = |event: &str| journal.iter().filter(|l| l["event"] == event).count();
+            assert_eq!(count("sent"), count("created"), "{journal:#?}");
+            assert_eq!(count("created"), server.sandbox.tickets().len());
+        }
+
+        server.sandbox.clear_faults();
+        let run = server.thena(&args);
+        assert_eq!(run.code, Some(0), "{run:#?}");
+        assert_eq!(server.sandbox.tickets().len(), 60);
+        assert!(titles(&server.sandbox).values().all(|&n| n == 1));
+    }
+}
