@@ -8,20 +8,24 @@
 //!   multi-thread runtime, as users run it: the SDK against hand-written reqwest in
 //!   interleaved rounds;
 //! - `build`: a clean debug build of thena-sdk against a crate with only the SDK's
-//!   unavoidable dependencies.
+//!   unavoidable dependencies;
+//! - `import`: `thena tickets import` against the sandbox binary: its throughput against
+//!   the SDK's own, at a rate limit, and its peak memory over a million rows.
 //!
 //! Missed targets are reported, not failed: benchmarks are measurements, and a loaded
 //! machine is slow.
 
 mod build;
 mod criterion;
+mod import;
 mod process;
+mod sandbox;
 
 use std::process::Command;
 
 use crate::{cargo, target_dir};
 
-const SCENARIOS: [&str; 3] = ["client", "process", "build"];
+const SCENARIOS: [&str; 4] = ["client", "process", "build", "import"];
 
 pub fn run(args: &[&str]) -> Result<(), String> {
     let quick = args.contains(&"--quick");
@@ -38,6 +42,7 @@ pub fn run(args: &[&str]) -> Result<(), String> {
         match scenario {
             "client" => criterion::run(quick)?,
             "process" => process::run(quick)?,
+            "import" => import::run(quick)?,
             _ => build::run(quick)?,
         }
     }

@@ -2,52 +2,19 @@
 //! own, the client (tests/benches/overhead.rs, release) on tokio's default multi-thread
 //! runtime, the SDK and hand-written reqwest in interleaved rounds.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
 
+use super::sandbox::{KEY, Sandbox, UNLIMITED, build_release};
 use super::{cargo, duration, median, verdict};
 
 /// A sequential call through the SDK may take this much longer than by hand.
 const PROCESS_MAX: f64 = 1.05;
-/// The key the sandbox is started with.
-const KEY: &str = "bench-api-key";
-
-/// Stops the sandbox whatever happens to the benchmark.
-struct Sandbox(Child);
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 pub fn run(quick: bool) -> Result<(), String> {
-    let built = cargo()
-        .args(["build", "--release", "--quiet", "-p", "thena-sandbox"])
-        .current_dir(crate::root())
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !built.success() {
-        return Err("building thena-sandbox failed".into());
-    }
-    let binary = crate::target_dir().join("release").join("thena-sandbox");
-    let mut child = Command::new(&binary)
-        // No throttling: the limit is out of reach.
-        .args(["--rate-limit", "4294967295/1h", "--api-key", KEY])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("{}: {e}", binary.display()))?;
-    let stdout = child.stdout.take().ok_or("the sandbox has no stdout")?;
-    let sandbox = Sandbox(child);
-    let mut url = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut url)
-        .map_err(|e| format!("reading the sandbox's URL: {e}"))?;
-
+    build_release(&["thena-sandbox"])?;
+    let sandbox = Sandbox::start(UNLIMITED)?;
     let (rounds, calls) = if quick { ("10", "100") } else { ("30", "300") };
     let output = cargo()
         .args([
@@ -59,7 +26,7 @@ pub fn run(quick: bool) -> Result<(), String> {
             "overhead",
         ])
         .current_dir(crate::root())
-        .env("THENA_BENCH_URL", url.trim())
+        .env("THENA_BENCH_URL", &sandbox.url)
         .env("THENA_BENCH_KEY", KEY)
         .env("THENA_BENCH_ROUNDS", rounds)
         .env("THENA_BENCH_CALLS", calls)
