@@ -105,7 +105,14 @@ fn install((tool, version): (&str, &str)) -> Result<PathBuf, String> {
     }
     crate::run_step(
         crate::cargo()
-            .args(["install", "--locked", "--quiet", "--version", version, "--root"])
+            .args([
+                "install",
+                "--locked",
+                "--quiet",
+                "--version",
+                version,
+                "--root",
+            ])
             .arg(&root)
             .arg(tool),
     )?;

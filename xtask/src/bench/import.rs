@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::sandbox::{KEY, Sandbox, UNLIMITED, build_release};
 use super::{median, requests, verdict};
-use crate::{cargo, target_dir};
+use crate::target_dir;
 
 /// The import's share of the SDK's own throughput it must reach.
 const THROUGHPUT_MIN: f64 = 0.9;
@@ -151,29 +151,10 @@ fn throughput(quick: bool, dir: &Path) -> Result<(), String> {
 
 /// The SDK's creates per second with 64 in flight through one client.
 fn sdk_in_flight(sandbox: &Sandbox, creates: usize) -> Result<f64, String> {
-    let output = cargo()
-        .args([
-            "bench",
-            "--quiet",
-            "-p",
-            "thena-tests",
-            "--bench",
-            "in_flight",
-        ])
-        .current_dir(crate::root())
-        .env("THENA_BENCH_URL", &sandbox.url)
-        .env("THENA_BENCH_KEY", KEY)
-        .env("THENA_BENCH_CREATES", creates.to_string())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "the in-flight benchmark failed ({})",
-            output.status
-        ));
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
+    let text = sandbox.bench(
+        "in_flight",
+        &[("THENA_BENCH_CREATES", &creates.to_string())],
+    )?;
     let line = text
         .lines()
         .find(|l| l.starts_with('{'))

@@ -2,12 +2,10 @@
 //! own, the client (tests/benches/overhead.rs, release) on tokio's default multi-thread
 //! runtime, the SDK and hand-written reqwest in interleaved rounds.
 
-use std::process::Stdio;
-
 use serde_json::Value;
 
-use super::sandbox::{KEY, Sandbox, UNLIMITED, build_release};
-use super::{cargo, duration, median, verdict};
+use super::sandbox::{Sandbox, UNLIMITED, build_release};
+use super::{duration, median, verdict};
 
 /// A sequential call through the SDK may take this much longer than by hand.
 const PROCESS_MAX: f64 = 1.05;
@@ -16,28 +14,11 @@ pub fn run(quick: bool) -> Result<(), String> {
     build_release(&["thena-sandbox"])?;
     let sandbox = Sandbox::start(UNLIMITED)?;
     let (rounds, calls) = if quick { ("10", "100") } else { ("30", "300") };
-    let output = cargo()
-        .args([
-            "bench",
-            "--quiet",
-            "-p",
-            "thena-tests",
-            "--bench",
-            "overhead",
-        ])
-        .current_dir(crate::root())
-        .env("THENA_BENCH_URL", &sandbox.url)
-        .env("THENA_BENCH_KEY", KEY)
-        .env("THENA_BENCH_ROUNDS", rounds)
-        .env("THENA_BENCH_CALLS", calls)
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let lines = sandbox.bench(
+        "overhead",
+        &[("THENA_BENCH_ROUNDS", rounds), ("THENA_BENCH_CALLS", calls)],
+    )?;
     drop(sandbox);
-    if !output.status.success() {
-        return Err(format!("the overhead benchmark failed ({})", output.status));
-    }
-    let lines = String::from_utf8_lossy(&output.stdout);
     println!(
         "\nthena-sdk against the same requests by hand, the thena-sandbox binary in a process \
          of its own, the client on tokio's default multi-thread runtime; {rounds} interleaved \

@@ -58,6 +58,24 @@ impl Sandbox {
         Ok(sandbox)
     }
 
+    /// Runs the benchmark binary `name` of thena-tests (release) against this sandbox,
+    /// with `THENA_BENCH_URL`, `THENA_BENCH_KEY` and these settings; its stdout.
+    pub fn bench(&self, name: &str, settings: &[(&str, &str)]) -> Result<String, String> {
+        let output = cargo()
+            .args(["bench", "--quiet", "-p", "thena-tests", "--bench", name])
+            .current_dir(crate::root())
+            .env("THENA_BENCH_URL", &self.url)
+            .env("THENA_BENCH_KEY", KEY)
+            .envs(settings.iter().copied())
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        match output.status.success() {
+            true => Ok(String::from_utf8_lossy(&output.stdout).into_owned()),
+            false => Err(format!("the {name} benchmark failed ({})", output.status)),
+        }
+    }
+
     /// The body of a `GET` on a control path, e.g. `/_sandbox/requests`.
     pub fn get(&self, path: &str) -> Result<String, String> {
         let address = self.url.trim_start_matches("http://");
