@@ -54,17 +54,41 @@ pub struct Source {
     pub name: String,
     /// How it is written.
     pub format: Format,
+    /// Its size and modification time when first opened: a file that changes between
+    /// the check and the sending is refused, since its rows were not the rows checked.
+    stamp: Stamp,
     _spool: Option<Spool>,
+}
+
+/// What shows that a file changed.
+#[derive(Debug, PartialEq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Stamp {
+    fn of(file: &File) -> io::Result<Self> {
+        let metadata = file.metadata()?;
+        Ok(Self {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+        })
+    }
 }
 
 impl Source {
     /// The file at `path`.
     pub fn file(path: &Path, format: Format) -> Result<Self, Failure> {
-        File::open(path).map_err(|e| unreadable(&path.display().to_string(), &e))?;
+        let name = path.display().to_string();
+        let stamp = File::open(path)
+            .and_then(|file| Stamp::of(&file))
+            .map_err(|e| unreadable(&name, &e))?;
         Ok(Self {
             path: path.to_owned(),
-            name: path.display().to_string(),
+            name,
             format,
+            stamp,
             _spool: None,
         })
     }
@@ -78,20 +102,33 @@ impl Source {
             )
         })?;
         let spool = Spool(spool);
-        io::copy(&mut io::stdin().lock(), &mut file)
+        let stamp = io::copy(&mut io::stdin().lock(), &mut file)
             .and_then(|_| file.sync_all())
+            .and_then(|()| Stamp::of(&file))
             .map_err(|e| unreadable("stdin", &e))?;
         Ok(Self {
             path: spool.0.clone(),
             name: "stdin".to_owned(),
             format,
+            stamp,
             _spool: Some(spool),
         })
     }
 
-    /// Its rows from the first, and for CSV its header.
+    /// Its rows from the first, and for CSV its header; refused if the file is no
+    /// longer as it was first opened.
     pub fn rows(&self) -> Result<Rows, Failure> {
         let file = File::open(&self.path).map_err(|e| unreadable(&self.name, &e))?;
+        if Stamp::of(&file).map_err(|e| unreadable(&self.name, &e))? != self.stamp {
+            return Err(Failure::new(
+                Status::Usage,
+                format!(
+                    "{} changed while the import read it: its rows are not the rows checked. \
+                     Run again once nothing writes to it",
+                    self.name
+                ),
+            ));
+        }
         let reader = match self.format {
             Format::Csv => {
                 let mut csv = csv::ReaderBuilder::new()
@@ -280,6 +317,19 @@ mod tests {
             .expect("rows")
             .collect::<Result<_, _>>()
             .expect("no I/O error")
+    }
+
+    #[test]
+    fn a_file_that_changes_between_the_passes_is_refused() {
+        let file = TempFile::new("changing.csv", "title,teamId\nA,t1\n");
+        let source = Source::file(Path::new(file.path()), Format::Csv).expect("readable");
+        assert_eq!(source.rows().expect("rows").count(), 1);
+        std::fs::write(file.path(), "title,teamId\nA,t1\nB,t2\n").expect("written");
+        let err = source.rows().err().expect("refused");
+        assert!(
+            err.to_string().contains("changed while the import read it"),
+            "{err}"
+        );
     }
 
     #[test]

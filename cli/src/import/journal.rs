@@ -29,6 +29,8 @@ use crate::import::key;
 
 /// The journal's format; a journal of another format is refused.
 pub const VERSION: u32 = 1;
+/// How every journal's first line starts (the header's first field).
+const HEADER_START: &[u8] = b"{\"thenaImport\":";
 /// The longest the disk may lag behind the journal.
 pub const SYNC_EVERY: Duration = Duration::from_secs(1);
 
@@ -141,6 +143,16 @@ pub fn read(
     repair: bool,
     mut each: impl FnMut(Line<'_>) -> Result<(), Failure>,
 ) -> Result<Option<Header>, Failure> {
+    let foreign = |e: &dyn std::fmt::Display| {
+        Failure::new(
+            Status::Usage,
+            format!(
+                "{} is not a journal of thena tickets import ({e}); name another --state, or \
+                 --restart to replace it",
+                path.display()
+            ),
+        )
+    };
     let damaged = |line: u64, e: &dyn std::fmt::Display| {
         Failure::new(
             Status::Usage,
@@ -168,6 +180,11 @@ pub fn read(
             break;
         }
         if buffer.last() != Some(&b'\n') {
+            // A header cut short is a journal's first write interrupted; any other file
+            // is not cut down to nothing.
+            if header.is_none() && !buffer.starts_with(HEADER_START) {
+                return Err(foreign(&"its first line is not a journal's header"));
+            }
             if repair {
                 let file = OpenOptions::new()
                     .write(true)
@@ -180,16 +197,7 @@ pub fn read(
         number += 1;
         whole += read as u64;
         if header.is_none() {
-            let parsed: Header = serde_json::from_slice(&buffer).map_err(|e| {
-                Failure::new(
-                    Status::Usage,
-                    format!(
-                        "{} is not a journal of thena tickets import ({e}); name another \
-                         --state, or --restart to replace it",
-                        path.display()
-                    ),
-                )
-            })?;
+            let parsed: Header = serde_json::from_slice(&buffer).map_err(|e| foreign(&e))?;
             if parsed.thena_import != VERSION {
                 return Err(Failure::new(
                     Status::Usage,
@@ -467,8 +475,15 @@ mod tests {
         let err = Earlier::read(Path::new(file.path()), true).expect_err("not a journal");
         assert!(err.to_string().contains("is not a journal"), "{err}");
 
+        // Another file with no line end is refused, not cut down to nothing.
+        let file = TempFile::new("notes.txt", "remember the milk");
+        let err = Earlier::read(Path::new(file.path()), true).expect_err("not a journal");
+        assert!(err.to_string().contains("is not a journal"), "{err}");
+        let kept = std::fs::read_to_string(file.path()).expect("readable");
+        assert_eq!(kept, "remember the milk");
+
         // Killed while writing its header: no journal yet.
-        let file = TempFile::new("new.thena-import", "{\"thenaImp");
+        let file = TempFile::new("new.thena-import", "{\"thenaImport\":");
         assert!(
             Earlier::read(Path::new(file.path()), true)
                 .expect("readable")

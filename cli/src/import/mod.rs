@@ -349,7 +349,7 @@ async fn import(global: &ArgMatches, options: Options) -> Result<(), Failure> {
 
     let mut tally = Tally::default();
     let mut keys = Keys::first_pass();
-    check_rows(
+    let fresh = check_rows(
         rows,
         &columns,
         &mut keys,
@@ -358,7 +358,7 @@ async fn import(global: &ArgMatches, options: Options) -> Result<(), Failure> {
         &mut tally,
     )?;
     if let Some(earlier) = &earlier {
-        changed_rows(earlier, &files.state)?;
+        changed_rows(earlier, &files.state, fresh)?;
     }
     let (Some(connection), Some(target)) = (connection, target) else {
         return dry_run(&source, &tally, &files.state);
@@ -435,8 +435,9 @@ fn same_import(
     };
     if earlier.id_column != options.id_column {
         return Err(usage(format!(
-            "the journal {} was written with {}, this run has {}: its keys would not match; \
-             run with the same --id-column, or --restart to discard the journal",
+            "the journal {} was written with {}, this run has {}: its keys would not match, \
+             and every row sent already would become a second ticket; run with the same \
+             --id-column",
             state.display(),
             shown(&earlier.id_column),
             shown(&options.id_column)
@@ -454,7 +455,8 @@ fn same_import(
 }
 
 /// The first pass: checks every row and derives its key, counting what the journal
-/// knows of it. Invalid rows are named on stderr (all of them in a dry run).
+/// knows of it. Invalid rows are named on stderr (all of them in a dry run). Gives the
+/// number of valid rows whose key the journal does not know.
 fn check_rows(
     rows: input::Rows,
     columns: &Columns,
@@ -462,7 +464,8 @@ fn check_rows(
     mut earlier: Option<&mut Earlier>,
     options: &Options,
     tally: &mut Tally,
-) -> Result<(), Failure> {
+) -> Result<u64, Failure> {
+    let mut fresh = 0;
     for row in rows {
         let row = row?;
         tally.rows += 1;
@@ -480,8 +483,10 @@ fn check_rows(
                 let state = earlier
                     .as_deref_mut()
                     .and_then(|e| e.state(key::fingerprint(&key)));
-                if state == Some(journal::State::Done) {
-                    tally.earlier += 1;
+                match state {
+                    Some(journal::State::Done) => tally.earlier += 1,
+                    Some(journal::State::Open) => {}
+                    None => fresh += 1,
                 }
             }
         }
@@ -492,15 +497,17 @@ fn check_rows(
             count(tally.invalid - INVALID_SHOWN, "invalid row", "invalid rows")
         );
     }
-    Ok(())
+    Ok(fresh)
 }
 
 /// Rows sent by earlier runs whose key no row of the input derives any more. With
 /// content keys, that is a row changed (or removed): sent again, a changed row would
 /// be a second ticket, so the import refuses. Keys given by the rows or by
-/// `--id-column` cannot change with a row's content: their rows were removed, and
-/// that is only noted.
-fn changed_rows(earlier: &Earlier, state: &Path) -> Result<(), Failure> {
+/// `--id-column` do not change with a row's content: when no row is new to the journal
+/// either (`fresh`), rows were only removed, and that is noted; otherwise ids or keys
+/// may have been rewritten (a spreadsheet dropping an id's leading zeros), and the
+/// import refuses too.
+fn changed_rows(earlier: &Earlier, state: &Path, fresh: u64) -> Result<(), Failure> {
     let missing = earlier.missing();
     if missing.is_empty() {
         return Ok(());
@@ -523,6 +530,24 @@ fn changed_rows(earlier: &Earlier, state: &Path) -> Result<(), Failure> {
         rows.push(format!("{} more", missing.len() - named.len()));
     }
     let rows = rows.join(", ");
+    if !by_content && fresh > 0 {
+        return Err(usage(format!(
+            "the input changed since the journal {} was written: {} no longer in it (rows \
+             {rows}, as numbered then) and {} new to the journal. If ids or keys were \
+             rewritten (a spreadsheet drops an id's leading zeros), the new rows are old \
+             tickets under new keys and sending them would make second tickets, so nothing \
+             was sent. Restore the ids or keys; or, if those rows really were removed and \
+             others added, run with --restart (rows whose key is unchanged keep their \
+             tickets)",
+            state.display(),
+            count(
+                missing.len() as u64,
+                "row sent by an earlier run is",
+                "rows sent by earlier runs are"
+            ),
+            count(fresh, "row is", "rows are")
+        )));
+    }
     if !by_content {
         eprintln!(
             "thena: {} no longer in the input (rows {rows}, as numbered then); their tickets \
@@ -602,6 +627,10 @@ fn conclude(
                 count(tally.retryable, "row failed", "rows failed"),
                 tally.last_failure.as_deref().unwrap_or_default()
             ),
+        )),
+        Ending::Finished if tally.to_do() > tally.retryable => Err(Failure::new(
+            Status::Failed,
+            format!("{not_done} not done: the input could not be read to its end; {resume}"),
         )),
         Ending::Finished if tally.rejected() > 0 => Err(Failure::new(
             Status::Refused,

@@ -217,6 +217,9 @@ impl Driver<'_> {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut reading = true;
         let mut ending = None;
+        // Counted apart from the ending: a second Ctrl-C stops at once even when the
+        // import was already stopping for another reason.
+        let mut interrupted = false;
         let mut failures = Failures::new(self.concurrency);
 
         loop {
@@ -228,7 +231,7 @@ impl Driver<'_> {
             }
             let stopping = tokio::select! {
                 biased;
-                Some(()) = signals.recv() => self.interrupted(&ending, in_flight),
+                Some(()) = signals.recv() => self.interrupted(&mut interrupted, in_flight),
                 Some(answer) = answers.recv() => {
                     // Every answer that has come, so that their slots refill together.
                     let mut next = Some(answer);
@@ -259,6 +262,7 @@ impl Driver<'_> {
                 }
                 _ = ticker.tick() => {
                     self.journal.sync_soon().map_err(|e| self.journal_failed(&e))?;
+                    self.rejects.flush()?;
                     self.progress.update(self.tally);
                     None
                 }
@@ -273,11 +277,12 @@ impl Driver<'_> {
     }
 
     /// Ctrl-C: the first stops taking rows, the second stops at once.
-    fn interrupted(&mut self, ending: &Option<Ending>, in_flight: usize) -> Option<Ending> {
-        if matches!(ending, Some(Ending::Interrupted)) {
+    fn interrupted(&mut self, interrupted: &mut bool, in_flight: usize) -> Option<Ending> {
+        if std::mem::replace(interrupted, true) {
             // Every line so far is whole; the next run resends the rows in flight with
             // their keys.
             let _ = self.journal.flush();
+            let _ = self.rejects.flush();
             self.progress.finish();
             eprintln!(
                 "thena: interrupted again: stopped at once; run the same command again to \
@@ -320,7 +325,13 @@ impl Driver<'_> {
                     })?;
                 }
                 Item::Done => self.tally.earlier += 1,
-                Item::Failed(failure) => return Ok(Some(Ending::Stopped(failure))),
+                // Rows were sent already: not a usage error that sent nothing.
+                Item::Failed(failure) => {
+                    return Ok(Some(Ending::Stopped(Failure::new(
+                        Status::Failed,
+                        failure.to_string(),
+                    ))));
+                }
             }
         }
         Ok(None)

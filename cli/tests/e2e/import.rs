@@ -380,6 +380,44 @@ fn a_changed_row_is_refused_naming_it_and_restart_sends_every_row_again() {
 }
 
 #[test]
+fn rewritten_ids_are_refused_and_removed_rows_only_noted() {
+    let server = Server::start();
+    let dir = Dir::new("import-rekeyed");
+    let csv = rows_csv(4, true);
+    let input = dir.write("tickets.csv", &csv);
+    let by_id = ["--id-column", "zendesk_id"];
+    assert_eq!(import(&server, &[&input, by_id[0], by_id[1]]).code, Some(0));
+
+    // A spreadsheet rewrote two ids: their rows look new, their old keys are missing.
+    dir.write(
+        "tickets.csv",
+        &csv.replace("ZD-2,", "zd-2,").replace("ZD-4,", "zd-4,"),
+    );
+    import(&server, &[&input, by_id[0], by_id[1]]).failed(
+        2,
+        &[
+            "2 rows sent by earlier runs are no longer in it",
+            "rows 2, 4, as numbered then",
+            "2 rows are new to the journal",
+            "second tickets, so nothing was sent",
+        ],
+    );
+    assert_eq!(server.sandbox.tickets().len(), 4);
+
+    // Rows removed, none added: noted, and the import goes on.
+    let kept: Vec<&str> = csv.lines().take(3).collect();
+    dir.write("tickets.csv", &(kept.join("\n") + "\n"));
+    let run = import(&server, &[&input, by_id[0], by_id[1]]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("2 rows sent by earlier runs are no longer in the input"),
+        "{run:#?}"
+    );
+    assert_eq!(server.sandbox.tickets().len(), 4);
+}
+
+#[test]
 fn a_journal_of_another_platform_is_refused() {
     let first = Server::start();
     let second = Server::start();
