@@ -11,7 +11,7 @@ use csv::StringRecord;
 use crate::exit::{Failure, Status};
 
 /// The longest JSON line read; a longer one is an invalid row, skipped without being
-/// held. Larger than any body the API accepts.
+/// held. Larger than any body the API accepts. A CSV row may not be longer either.
 const LINE_LIMIT: usize = 1024 * 1024;
 
 /// How the input is written.
@@ -133,7 +133,7 @@ impl Source {
             Format::Csv => {
                 let mut csv = csv::ReaderBuilder::new()
                     .has_headers(true)
-                    .from_reader(file);
+                    .from_reader(Bounded::new(file));
                 let header = csv.headers().map_err(|e| {
                     Failure::new(Status::Usage, format!("{}: no header row: {e}", self.name))
                 })?;
@@ -159,6 +159,43 @@ impl Source {
     }
 }
 
+/// The file under the CSV reader, which fails once a row runs past [`LINE_LIMIT`]:
+/// after an unclosed quote, the rest of the file would be one field, held in memory.
+struct Bounded {
+    file: File,
+    /// Bytes read since the current row began (plus the reader's read-ahead).
+    in_row: usize,
+}
+
+impl Bounded {
+    fn new(file: File) -> Self {
+        Self { file, in_row: 0 }
+    }
+}
+
+impl Read for Bounded {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.in_row > LINE_LIMIT {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, RowTooLong));
+        }
+        let read = self.file.read(buf)?;
+        self.in_row += read;
+        Ok(read)
+    }
+}
+
+/// The error [`Bounded`] fails with.
+#[derive(Debug)]
+struct RowTooLong;
+
+impl std::fmt::Display for RowTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "longer than {} KiB", LINE_LIMIT / 1024)
+    }
+}
+
+impl std::error::Error for RowTooLong {}
+
 /// A file holding stdin, removed when dropped.
 struct Spool(PathBuf);
 
@@ -180,7 +217,7 @@ pub struct Rows {
 }
 
 enum Reader {
-    Csv(csv::Reader<File>),
+    Csv(csv::Reader<Bounded>),
     Jsonl {
         lines: BufReader<File>,
         buffer: Vec<u8>,
@@ -218,8 +255,9 @@ impl Rows {
         }
     }
 
-    fn next_csv(csv: &mut csv::Reader<File>, number: u64) -> io::Result<Option<Row>> {
+    fn next_csv(csv: &mut csv::Reader<Bounded>, number: u64) -> io::Result<Option<Row>> {
         let mut record = StringRecord::new();
+        csv.get_mut().in_row = 0;
         let (line, content) = match csv.read_record(&mut record) {
             Ok(false) => return Ok(None),
             Ok(true) => (
@@ -229,6 +267,16 @@ impl Rows {
             Err(e) => {
                 let line = e.position().map_or(0, csv::Position::line);
                 match e.into_kind() {
+                    // The reader cannot go on past it: the import stops there.
+                    csv::ErrorKind::Io(e) if e.get_ref().is_some_and(|e| e.is::<RowTooLong>()) => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!(
+                                "row {number} is {RowTooLong} (an unclosed quote?); nothing \
+                                 after it was read"
+                            ),
+                        ));
+                    }
                     csv::ErrorKind::Io(e) => return Err(e),
                     csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
@@ -328,6 +376,24 @@ mod tests {
         let err = source.rows().err().expect("refused");
         assert!(
             err.to_string().contains("changed while the import read it"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_csv_row_past_the_limit_stops_the_reading() {
+        let text = format!(
+            "title,teamId\nA,t1\n\"{},t2\nB,t3\n",
+            "x".repeat(2 * LINE_LIMIT)
+        );
+        let file = TempFile::new("unclosed.csv", &text);
+        let source = Source::file(Path::new(file.path()), Format::Csv).expect("readable");
+        let mut rows = source.rows().expect("rows");
+        assert!(rows.next().is_some_and(|row| row.is_ok()));
+        let err = rows.next().expect("a second row").expect_err("too long");
+        assert!(
+            err.to_string()
+                .contains("row 2 is longer than 1024 KiB (an unclosed quote?)"),
             "{err}"
         );
     }
