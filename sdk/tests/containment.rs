@@ -230,6 +230,38 @@ async fn an_echoed_key_is_cut_out_of_everything_shown_but_the_raw_body() {
     }
 }
 
+/// What the SDK says about an answer can quote it: a redirect's `Location`, the decoder's
+/// complaint about a value. The key is cut out of those too.
+#[tokio::test]
+async fn an_echoed_key_is_cut_out_of_what_the_sdk_quotes() {
+    let echoes = [
+        ResponseTemplate::new(302).insert_header("location", format!("https://elsewhere/?k={KEY}")),
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "data": {},
+            "message": "ok",
+            "status": KEY,
+            "timestamp": "2024-05-01T12:00:00Z",
+        })),
+    ];
+    for echo in echoes {
+        let server = MockServer::start().await;
+        Mock::given(path("/v1/tickets"))
+            .respond_with(echo)
+            .mount(&server)
+            .await;
+        let err = client(&server.uri())
+            .create_ticket()
+            .body(ticket())
+            .send()
+            .await
+            .expect_err("not a ticket");
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains(KEY), "the key leaked into:\n{text}");
+            assert!(text.contains("[redacted]"), "{text}");
+        }
+    }
+}
+
 /// A server that answers every request with `head` and then streams zeros without end,
 /// counting what it wrote.
 async fn endless(head: &'static str) -> (String, Arc<AtomicU64>) {

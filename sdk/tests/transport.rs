@@ -102,6 +102,42 @@ async fn a_connection_closed_without_an_answer_is_retried_and_named() {
     assert_cause(&err, "closed the connection before answering in full", 3);
 }
 
+/// A create with one attempt: whether its Display says the ticket may exist.
+async fn create_once(url: &str) -> String {
+    let client = Client::builder()
+        .base_url(url)
+        .api_key("tk_test_transport")
+        .max_retries(0)
+        .build()
+        .expect("valid settings");
+    let body = types::CreateTicketBody::builder()
+        .title("Printer on fire")
+        .requestor_email("user@example.com")
+        .team_id("team_1");
+    let err = client
+        .create_ticket()
+        .body(body)
+        .send()
+        .await
+        .expect_err("no answer");
+    assert_eq!(err.attempts(), 1, "{err}");
+    err.to_string()
+}
+
+#[tokio::test]
+async fn a_create_whose_request_left_may_exist_one_never_sent_does_not() {
+    // Read, then the connection closed: the platform may have created the ticket.
+    let shown = create_once(&server(false).await).await;
+    assert!(
+        shown.contains("; the ticket may exist: retry with deDuplicationKey "),
+        "{shown}"
+    );
+    // Refused: nothing was sent.
+    let shown = create_once(&closed_port().await).await;
+    assert!(!shown.contains("may exist"), "{shown}");
+    assert!(shown.contains("; retry with deDuplicationKey "), "{shown}");
+}
+
 /// A server that accepts and never answers.
 async fn silent() -> (String, TcpListener) {
     let socket = TcpSocket::new_v4().expect("a socket");
