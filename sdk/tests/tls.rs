@@ -4,12 +4,14 @@
 //! heals it) with its cause in words. Nothing touches the system's trust store.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, date_time_ymd,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use thena_sdk::{Client, ConfigError, Error, types};
+use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use wiremock::matchers::any;
@@ -57,14 +59,7 @@ async fn terminator(
     leaf: (CertificateDer<'static>, PrivateKeyDer<'static>),
     upstream: String,
 ) -> String {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("TLS versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![leaf.0], leaf.1)
-        .expect("a server config");
-    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let acceptor = acceptor(leaf);
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
     let port = listener.local_addr().expect("an address").port();
     tokio::spawn(async move {
@@ -82,6 +77,18 @@ async fn terminator(
     });
     // The certificate names localhost; 127.0.0.1 is where it listens.
     format!("https://localhost:{port}")
+}
+
+/// Accepts TLS connections with `leaf`.
+fn acceptor(leaf: (CertificateDer<'static>, PrivateKeyDer<'static>)) -> TlsAcceptor {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf.0], leaf.1)
+        .expect("a server config");
+    TlsAcceptor::from(Arc::new(config))
 }
 
 fn host_port(url: &str) -> String {
@@ -185,6 +192,50 @@ async fn each_certificate_problem_fails_once_with_its_cause() {
             "{shown}"
         );
     }
+}
+
+/// A server that reads the request and drops the connection without TLS's goodbye
+/// (`close_notify`): the client's TLS reports an unexpected end of the stream, which is
+/// a connection closed before the answer, and retried like one.
+#[tokio::test]
+async fn a_tls_connection_cut_without_its_goodbye_is_a_closed_connection() {
+    let ca = Ca::new();
+    let acceptor = acceptor(ca.leaf("localhost", false));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let port = listener.local_addr().expect("an address").port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(mut tls) = acceptor.accept(stream).await {
+                    let mut request = [0u8; 8192];
+                    let _ = tls.read(&mut request).await;
+                    // Dropped, not shut down: the TCP connection ends, TLS never says so.
+                }
+            });
+        }
+    });
+    let client = Client::builder()
+        .base_url(format!("https://localhost:{port}"))
+        .api_key("tk_test_tls")
+        .add_root_certificate_pem(ca.pem())
+        .max_retries(1)
+        .backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .build()
+        .expect("valid settings");
+    let err = client
+        .update_ticket()
+        .id("T1")
+        .body(types::UpdateTicketBody::builder())
+        .send()
+        .await
+        .expect_err("no answer");
+    assert!(
+        err.to_string()
+            .contains("closed the connection before answering in full"),
+        "{err}"
+    );
+    assert_eq!(err.attempts(), 2, "retried: {err}");
 }
 
 #[tokio::test]
