@@ -23,8 +23,9 @@ const QUICK: &[&str] = &[
     "20000",
 ];
 
-/// A sequential call through the SDK may take this much longer than by hand.
-const SEQUENTIAL_MAX: f64 = 1.05;
+/// A sequential call through the SDK may take this much longer than by hand (in
+/// process, where the sandbox answers in microseconds and every cost of the SDK shows).
+const SEQUENTIAL_MAX: f64 = 1.02;
 /// With 64 requests in flight, the SDK must reach this share of the hand-written throughput.
 const IN_FLIGHT_MIN: f64 = 0.95;
 
