@@ -495,8 +495,13 @@ async fn send(client: &Client, request: &Request, stopped: &mut watch::Receiver<
 /// stops the process at once (the journal is complete by then).
 fn interrupts() -> mpsc::UnboundedReceiver<()> {
     let (sender, receiver) = mpsc::unbounded_channel();
+    // Without a listener, Ctrl-C keeps its default (the process ends; the journal still
+    // makes the next run right).
+    let Ok(mut presses) = Presses::listen() else {
+        return receiver;
+    };
     tokio::spawn(async move {
-        while tokio::signal::ctrl_c().await.is_ok() {
+        while presses.next().await {
             if sender.send(()).is_err() {
                 eprintln!("thena: interrupted; run the same command again to finish");
                 std::process::exit(Status::Failed as i32);
@@ -504,4 +509,34 @@ fn interrupts() -> mpsc::UnboundedReceiver<()> {
         }
     });
     receiver
+}
+
+/// Ctrl-C presses, from one listener registered before any row is sent and kept for
+/// the whole run: a press that comes while the one before is handled is kept, not lost.
+#[cfg(unix)]
+struct Presses(tokio::signal::unix::Signal);
+
+#[cfg(unix)]
+impl Presses {
+    fn listen() -> std::io::Result<Self> {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).map(Self)
+    }
+
+    async fn next(&mut self) -> bool {
+        self.0.recv().await.is_some()
+    }
+}
+
+#[cfg(not(unix))]
+struct Presses;
+
+#[cfg(not(unix))]
+impl Presses {
+    fn listen() -> std::io::Result<Self> {
+        Ok(Self)
+    }
+
+    async fn next(&mut self) -> bool {
+        tokio::signal::ctrl_c().await.is_ok()
+    }
 }

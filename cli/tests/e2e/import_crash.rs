@@ -208,9 +208,9 @@ fn interrupt(child: &Child) {
 fn ctrl_c_finishes_the_requests_in_flight_and_a_second_one_stops_at_once() {
     for presses in [1, 2] {
         let server = Server::start();
-        // Slow answers, so that the import is still going when Ctrl-C comes.
+        // Answers slow enough that both presses come while the first rows are in flight.
         server.sandbox.inject(
-            Fault::delay(Duration::from_millis(300))
+            Fault::delay(Duration::from_millis(1500))
                 .times(1000)
                 .on(Route::CreateTicket),
         );
@@ -218,10 +218,17 @@ fn ctrl_c_finishes_the_requests_in_flight_and_a_second_one_stops_at_once() {
         let input = dir.write("tickets.csv", &rows_csv(60, false));
         let args = ["tickets", "import", input.as_str(), "--concurrency", "4"];
         let child = spawn(&server, &args);
-        std::thread::sleep(Duration::from_millis(1200));
+        // A `sent` line: the rows are going out, and Ctrl-C is listened to (from before
+        // the first row is sent), however slowly thena started.
+        let journal = dir.path("tickets.csv.thena-import");
+        let started = Instant::now();
+        while !std::fs::read_to_string(&journal).is_ok_and(|j| j.contains("\"sent\"")) {
+            assert!(started.elapsed() < Duration::from_secs(30), "no row sent");
+            std::thread::sleep(Duration::from_millis(20));
+        }
         for _ in 0..presses {
             interrupt(&child);
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(100));
         }
         let output = child.wait_with_output().expect("thena exits");
         let stderr = String::from_utf8_lossy(&output.stderr);
