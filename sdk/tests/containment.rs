@@ -26,6 +26,16 @@ fn client(base_url: &str) -> Client {
         .expect("valid settings")
 }
 
+/// A create through [`client`] that must fail.
+async fn failed_create(base_url: &str) -> Error {
+    client(base_url)
+        .create_ticket()
+        .body(ticket())
+        .send()
+        .await
+        .expect_err("a failure")
+}
+
 fn ticket() -> types::builder::CreateTicketBody {
     types::CreateTicketBody::builder()
         .title("Printer on fire")
@@ -66,12 +76,7 @@ async fn no_redirect_is_followed_and_its_error_keeps_the_status_and_the_location
     for status in [301, 302, 303, 307, 308] {
         let target = format!("{}/v1/tickets", other.uri());
         let server = redirecting(status, &target).await;
-        let err = client(&server.uri())
-            .create_ticket()
-            .body(ticket())
-            .send()
-            .await
-            .expect_err("a redirect is not an answer");
+        let err = failed_create(&server.uri()).await;
 
         assert!(matches!(err, Error::UnexpectedResponse(_)), "{err:?}");
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
@@ -98,12 +103,7 @@ async fn a_same_origin_redirect_is_not_followed_either() {
         .mount(&server)
         .await;
 
-    let err = client(&server.uri())
-        .create_ticket()
-        .body(ticket())
-        .send()
-        .await
-        .expect_err("not followed");
+    let err = failed_create(&server.uri()).await;
 
     assert_eq!(err.status().map(|s| s.as_u16()), Some(307));
     let paths: Vec<String> = server
@@ -191,12 +191,7 @@ async fn an_echoed_key_is_cut_out_of_everything_shown_but_the_raw_body() {
             .mount(&server)
             .await;
 
-        let err = client(&server.uri())
-            .create_ticket()
-            .body(ticket())
-            .send()
-            .await
-            .expect_err("an error page");
+        let err = failed_create(&server.uri()).await;
 
         let message = err.server_message().expect("the server said something");
         let shown = [
@@ -249,12 +244,7 @@ async fn an_echoed_key_is_cut_out_of_what_the_sdk_quotes() {
             .respond_with(echo)
             .mount(&server)
             .await;
-        let err = client(&server.uri())
-            .create_ticket()
-            .body(ticket())
-            .send()
-            .await
-            .expect_err("not a ticket");
+        let err = failed_create(&server.uri()).await;
         for text in [err.to_string(), format!("{err:?}")] {
             assert!(!text.contains(KEY), "the key leaked into:\n{text}");
             assert!(text.contains("[redacted]"), "{text}");
