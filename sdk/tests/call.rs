@@ -161,46 +161,39 @@ async fn retries_stop_after_max_retries() {
     }
 }
 
+/// A client whose first retry waits at least 200 ms: backoff is drawn from
+/// [base/2, base].
+fn waiting(server: &MockServer) -> Client {
+    builder(server)
+        .backoff(Duration::from_millis(400), Duration::from_millis(400))
+        .build()
+        .expect("valid settings")
+}
+
+/// How long a create that succeeds on its one retry takes.
+async fn retried_in(client: &Client) -> Duration {
+    let started = Instant::now();
+    let response = create(client).await.expect("the retry succeeds");
+    assert_eq!(response.head().attempts(), 2);
+    started.elapsed()
+}
+
 #[tokio::test]
 async fn the_client_waits_the_backoff_between_attempts() {
     let server = scripted(error(503), 1, created()).await;
-    let client = builder(&server)
-        .backoff(Duration::from_millis(400), Duration::from_millis(400))
-        .build()
-        .expect("valid settings");
-    let started = Instant::now();
-    create(&client).await.expect("the retry succeeds");
-    // The first retry's wait is drawn from the upper half of the base.
-    assert!(
-        started.elapsed() >= Duration::from_millis(200),
-        "{:?}",
-        started.elapsed()
-    );
+    let waited = retried_in(&waiting(&server)).await;
+    assert!(waited >= Duration::from_millis(200), "{waited:?}");
 }
 
 #[tokio::test]
 async fn the_wait_is_the_larger_of_retry_after_and_the_backoff() {
     let server = scripted(error(503).insert_header("retry-after", "1"), 1, created()).await;
-    let started = Instant::now();
-    create(&client(&server)).await.expect("the retry succeeds");
-    assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
+    let waited = retried_in(&client(&server)).await;
+    assert!(waited >= Duration::from_secs(1), "{waited:?}");
 
     let server = scripted(error(503).insert_header("retry-after", "0"), 1, created()).await;
-    let client = builder(&server)
-        .backoff(Duration::from_millis(400), Duration::from_millis(400))
-        .build()
-        .expect("valid settings");
-    let started = Instant::now();
-    create(&client).await.expect("the retry succeeds");
-    assert!(
-        started.elapsed() >= Duration::from_millis(200),
-        "{:?}",
-        started.elapsed()
-    );
+    let waited = retried_in(&waiting(&server)).await;
+    assert!(waited >= Duration::from_millis(200), "{waited:?}");
 }
 
 #[tokio::test]

@@ -453,6 +453,33 @@ fn a_refusal_of_the_import_itself_stops_it_without_rejecting_rows() {
 }
 
 #[test]
+fn throttling_slows_the_import_and_fails_no_row() {
+    let server = Server::start();
+    // 429s that outlast the SDK's retries (none here): the import waits and sends again.
+    server.sandbox.inject(
+        Fault::status(429)
+            .retry_after(1)
+            .times(6)
+            .on(Route::CreateTicket),
+    );
+    let dir = Dir::new("import-throttled");
+    let input = dir.write("tickets.csv", &rows_csv(12, false));
+    let run = server.thena(&["--max-retries", "0", "tickets", "import", &input]);
+    assert_eq!(run.code, Some(0), "one run, every row: {run:#?}");
+    assert!(run.stderr.contains("12 created"), "{run:#?}");
+    assert_eq!(server.sandbox.tickets().len(), 12);
+    let throttled = server
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.status == Some(429))
+        .count();
+    assert_eq!(throttled, 6, "the faults were met");
+    let journal = dir.read("tickets.csv.thena-import");
+    assert!(!journal.contains("\"retryable\""), "{journal}");
+}
+
+#[test]
 fn a_dead_server_stops_the_import_after_failures_in_a_row() {
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
