@@ -15,6 +15,7 @@ pub(crate) fn apply(file: &mut syn::File) {
     remove_constructors(file);
     default_flattened_maps(file);
     check_path_parameters(file);
+    keyed_creates(file);
     crate::setters::apply(file);
     optional_json_schema(file);
     drop_unused_imports(file);
@@ -167,6 +168,95 @@ fn check_path_parameters(file: &mut syn::File) {
     Rewrite.visit_file_mut(file);
 }
 
+/// The request body property that makes an operation a keyed create.
+const DEDUP_KEY: &str = "deDuplicationKey";
+
+/// Settles a create's `deDuplicationKey` on the typed body, before it is serialized: an
+/// operation whose body type has the property (a create) gets, right after its body is
+/// checked, `DedupKey::settle`, which keeps the caller's key or sets a generated one on
+/// the body; the key then rides in its `OperationInfo`. Every other operation's
+/// `OperationInfo` says it has none. The runtime never reads the key back out of the
+/// serialized bytes, so a body it could not parse can never be sent with a second key.
+fn keyed_creates(file: &mut syn::File) {
+    /// Body types with the property, and the Rust field that holds it.
+    struct Keyed(std::collections::HashMap<String, syn::Ident>);
+    impl VisitMut for Keyed {
+        fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+            for field in &item.fields {
+                let renamed = field.attrs.iter().any(|a| {
+                    a.path().is_ident("serde")
+                        && a.meta
+                            .to_token_stream()
+                            .to_string()
+                            .contains(&format!("rename = \"{DEDUP_KEY}\""))
+                });
+                if let (true, Some(ident)) = (renamed, &field.ident) {
+                    self.0.insert(item.ident.to_string(), ident.clone());
+                }
+            }
+        }
+    }
+
+    /// The field of the body type that `send` converts its body into, if it is keyed.
+    fn keyed_field<'a>(
+        block: &syn::Block,
+        keyed: &'a std::collections::HashMap<String, syn::Ident>,
+    ) -> Option<&'a syn::Ident> {
+        let text = block.to_token_stream().to_string();
+        keyed
+            .iter()
+            .find(|(ty, _)| text.contains(&format!("types :: {ty} :: try_from")))
+            .map(|(_, field)| field)
+    }
+
+    struct Rewrite<'a>(&'a std::collections::HashMap<String, syn::Ident>);
+    impl VisitMut for Rewrite<'_> {
+        fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+            if f.sig.ident != "send" {
+                return;
+            }
+            let field = keyed_field(&f.block, self.0).cloned();
+            if let Some(field) = &field {
+                let at = f.block.stmts.iter().position(|stmt| {
+                    matches!(stmt, syn::Stmt::Local(local)
+                        if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "body"))
+                });
+                if let Some(at) = at {
+                    if let syn::Stmt::Local(local) = &mut f.block.stmts[at]
+                        && let syn::Pat::Ident(p) = &mut local.pat
+                    {
+                        p.mutability = Some(Default::default());
+                    }
+                    f.block.stmts.insert(
+                        at + 1,
+                        syn::parse_quote!(
+                            let dedup_key = crate::runtime::DedupKey::settle(client, &mut body.#field);
+                        ),
+                    );
+                }
+            }
+            let value: syn::Expr = match field {
+                Some(_) => syn::parse_quote!(dedup_key),
+                None => syn::parse_quote!(None),
+            };
+            struct Info(syn::Expr);
+            impl VisitMut for Info {
+                fn visit_expr_struct_mut(&mut self, e: &mut syn::ExprStruct) {
+                    if e.path.is_ident("OperationInfo") {
+                        let value = &self.0;
+                        e.fields.push(syn::parse_quote!(dedup_key: #value));
+                    }
+                }
+            }
+            Info(value).visit_block_mut(&mut f.block);
+        }
+    }
+
+    let mut keyed = Keyed(std::collections::HashMap::new());
+    keyed.visit_file_mut(file);
+    Rewrite(&keyed.0).visit_file_mut(file);
+}
+
 /// Moves every `schemars::JsonSchema` derive behind the SDK's `schemars` feature: the
 /// sandbox and the snapshot tests need the schemas, SDK users rarely do, and the derive
 /// (a proc macro and its crate) is a tenth of the SDK's build.
@@ -313,6 +403,21 @@ mod tests {
             !code.contains("encode_path"),
             "a path parameter is still encoded unchecked"
         );
+    }
+
+    #[test]
+    fn a_create_settles_its_key_on_the_typed_body() {
+        let code = generated();
+        assert!(
+            code.contains(
+                "let dedup_key = crate::runtime::DedupKey::settle(\n                client,\n                &mut body.de_duplication_key,\n            );"
+            ) || code.contains(
+                "let dedup_key = crate::runtime::DedupKey::settle(client, &mut body.de_duplication_key);"
+            ),
+            "create_ticket does not settle its key"
+        );
+        assert_eq!(code.matches("DedupKey::settle").count(), 1, "only the create is keyed");
+        assert!(code.contains("dedup_key: None"), "update_ticket has no key");
     }
 
     #[test]

@@ -17,7 +17,8 @@ use crate::rate_limit::{Admission, Permit};
 use crate::response::{CallFacts, ResponseHead, ResponseValue};
 use crate::runtime::OperationInfo;
 use crate::transport::{self, Cause, Timeout};
-use crate::{random, retry};
+use crate::retry::{self, Stop};
+use crate::random;
 
 /// How one attempt ended.
 enum Outcome {
@@ -47,7 +48,7 @@ impl Client {
     /// request is safe to repeat, and the wait fits the limits.
     pub(crate) async fn call<E>(
         &self,
-        mut request: Request,
+        request: Request,
         info: &OperationInfo,
     ) -> Result<ResponseValue<Bytes>, Error<E>> {
         let settings = &self.inner.settings;
@@ -60,16 +61,15 @@ impl Client {
                 && deadline
                     .is_none_or(|d| Instant::now().checked_add(wait).is_some_and(|end| end < d))
         };
-        let prepared =
-            idempotency::prepare(&mut request, info.operation_id, settings.idempotent_creates);
-        let max_attempts = match prepared.repeatable {
+        let max_attempts = match idempotency::repeatable(request.method(), info.dedup_key.as_ref()) {
             true => settings.max_retries.saturating_add(1),
             false => 1,
         };
         let mut facts = CallFacts {
             attempts: 0,
-            dedup_key: prepared.dedup_key,
+            dedup_key: info.dedup_key.clone(),
             earlier_attempt_uncertain: false,
+            stop: None,
             redactor: self.inner.redactor.clone(),
         };
         let mut original = Some(request);
@@ -122,21 +122,40 @@ impl Client {
                 Outcome::BodyFailed { .. } => Some(self.backoff(attempt)),
                 Outcome::TooLarge { .. } => None,
             };
-            if let Some(wait) = retry_wait.filter(|&wait| attempt < max_attempts && fits(wait)) {
-                facts.earlier_attempt_uncertain |= match &outcome {
-                    Outcome::Answered { status, .. } => retry::may_have_processed(*status),
-                    // A connection that was never made carried nothing.
-                    Outcome::NoResponse(e) => !e.is_connect(),
-                    _ => true,
+            let stop = match retry_wait {
+                None => Stop::NotRetryable,
+                Some(_) if max_attempts == 1 => Stop::NotRetryable,
+                Some(_) if attempt >= max_attempts => Stop::RetriesExhausted,
+                Some(wait) if wait > settings.max_retry_wait => Stop::WaitTooLong(wait),
+                Some(wait) if !fits(wait) => Stop::OperationTimeout,
+                Some(wait) => {
+                    facts.earlier_attempt_uncertain |= match &outcome {
+                        Outcome::Answered { status, .. } => retry::may_have_processed(*status),
+                        // A connection that was never made carried nothing.
+                        Outcome::NoResponse(e) => !e.is_connect(),
+                        _ => true,
+                    };
+                    tracing::debug!(
+                        attempt,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        "transient failure; retrying"
+                    );
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            };
+            // An attempt cut short by what was left of the operation's limit ended the call.
+            let timed_out = |e: &reqwest::Error| Cause::of(e) == Cause::TimedOut;
+            let cut_by_deadline = matches!(timeout, Timeout::Operation(_))
+                && match &outcome {
+                    Outcome::NoResponse(e) | Outcome::BodyFailed { source: e, .. } => timed_out(e),
+                    _ => false,
                 };
-                tracing::debug!(
-                    attempt,
-                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                    "transient failure; retrying"
-                );
-                tokio::time::sleep(wait).await;
-                continue;
-            }
+            facts.stop = Some(if cut_by_deadline {
+                Stop::OperationTimeout
+            } else {
+                stop
+            });
             return match outcome {
                 Outcome::Answered {
                     status,
@@ -147,16 +166,16 @@ impl Client {
                     body,
                 )),
                 Outcome::NoResponse(source) => Err(Error::CommunicationError {
-                    timeout: (Cause::of(&source) == Cause::TimedOut).then_some(timeout),
+                    timeout: timed_out(&source).then_some(timeout),
                     source,
-                    attempts: attempt,
-                    dedup_key: facts.dedup_key.as_deref().map(str::to_owned),
+                    facts,
                 }),
                 Outcome::BodyFailed {
                     status,
                     headers,
                     source,
                 } => Err(Error::ResponseBodyError {
+                    timeout: timed_out(&source).then_some(timeout),
                     head: ResponseHead::new(status, headers, facts),
                     source,
                 }),

@@ -14,9 +14,9 @@ use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 
 use crate::auth::Redactor;
-use crate::response::{RateLimit, ResponseHead, ResponseValue};
-use crate::retry;
-use crate::transport::{Cause, Timeout};
+use crate::response::{CallFacts, RateLimit, ResponseHead, ResponseValue};
+use crate::retry::{self, Stop};
+use crate::transport::{Cause, Human, Timeout};
 use crate::types;
 
 /// How much of an undecodable body `Display` shows.
@@ -29,15 +29,15 @@ pub enum Error<E = types::ErrorResponse> {
     /// field and the rule.
     InvalidRequest(String),
     /// No response arrived: the connection failed, was dropped or timed out, on the
-    /// last of `attempts` attempts.
+    /// last attempt ([`cause`](Self::cause) says how).
+    #[non_exhaustive]
     CommunicationError {
         /// What reqwest reported for the last attempt.
         source: reqwest::Error,
-        /// How many requests were sent.
-        attempts: u32,
-        /// The `deDuplicationKey` a create was sent with. The ticket may exist: send
-        /// the create again with this key, never with a new one.
-        dedup_key: Option<String>,
+        /// Attempts, the `deDuplicationKey` a create was sent with (the ticket may
+        /// exist: send the create again with this key, never with a new one), and why
+        /// the call stopped.
+        facts: CallFacts,
         /// The limit that ended the last attempt, when it timed out.
         timeout: Option<Timeout>,
     },
@@ -54,13 +54,16 @@ pub enum Error<E = types::ErrorResponse> {
         /// Why it did not decode.
         source: serde_json::Error,
     },
-    /// The body could not be read to its end (the connection broke mid-body), on every
-    /// attempt the call was allowed.
+    /// The body could not be read to its end (the connection broke mid-body, or a time
+    /// limit ran out while reading it), on every attempt the call was allowed.
+    #[non_exhaustive]
     ResponseBodyError {
         /// Status, headers and attempts.
         head: ResponseHead,
         /// What reqwest reported.
         source: reqwest::Error,
+        /// The limit that ended the read, when it timed out.
+        timeout: Option<Timeout>,
     },
     /// The body was larger than
     /// [`max_response_bytes`](crate::ClientBuilder::max_response_bytes); reading
@@ -106,23 +109,54 @@ impl<E> Error<E> {
         self.head().map(ResponseHead::status)
     }
 
+    /// What is known of the call: attempts, key, why it stopped. `None` when nothing
+    /// was sent.
+    fn facts(&self) -> Option<&CallFacts> {
+        match self {
+            Error::CommunicationError { facts, .. } => Some(facts),
+            _ => self.head().map(ResponseHead::facts),
+        }
+    }
+
     /// How many requests were sent: 0 when the request was refused before sending.
     pub fn attempts(&self) -> u32 {
-        match self {
-            Error::InvalidRequest(_) => 0,
-            Error::CommunicationError { attempts, .. } => *attempts,
-            _ => self.head().map_or(1, ResponseHead::attempts),
-        }
+        self.facts().map_or(0, CallFacts::attempts)
     }
 
     /// The `deDuplicationKey` a create was sent with (the caller's or a generated one).
     /// Whatever the failure, sending the create again with this key cannot duplicate
     /// the ticket; a new key can.
     pub fn dedup_key(&self) -> Option<&str> {
+        self.facts()?.dedup_key()
+    }
+
+    /// Why the call made no further attempt: the failure was final, every retry was
+    /// spent, the operation timeout ran out, or the wait asked for was too long. `None`
+    /// when nothing was sent.
+    pub fn stop(&self) -> Option<Stop> {
+        self.facts()?.stop()
+    }
+
+    /// What ended an attempt that got no whole answer (a refused connection, a failed
+    /// DNS lookup, a reset, a timeout, a refused certificate...): the cause of a
+    /// [`CommunicationError`](Self::CommunicationError) or of a
+    /// [`ResponseBodyError`](Self::ResponseBodyError).
+    pub fn cause(&self) -> Option<Cause> {
         match self {
-            Error::CommunicationError { dedup_key, .. } => dedup_key.as_deref(),
-            _ => self.head()?.dedup_key(),
+            Error::CommunicationError { source, .. } | Error::ResponseBodyError { source, .. } => {
+                Some(Cause::of(source))
+            }
+            _ => None,
         }
+    }
+
+    /// Whether the server carried the request out although the call failed: it answered
+    /// with a success status, but the answer is not the documented one (a body that
+    /// does not decode, or a status such as 202 or 204 the API does not document). For
+    /// a create the ticket exists, under [`dedup_key`](Self::dedup_key): never create
+    /// it again with another key.
+    pub fn carried_out(&self) -> bool {
+        self.status().is_some_and(|s| s.is_success())
     }
 
     /// The server's request id, when the response carried one (and it does not repeat
@@ -156,20 +190,23 @@ impl<E> Error<E> {
 
     /// Whether the last attempt timed out, before the answer or while reading its body.
     pub fn is_timeout(&self) -> bool {
-        match self {
-            Error::CommunicationError { source, .. } | Error::ResponseBodyError { source, .. } => {
-                Cause::of(source) == Cause::TimedOut
-            }
-            _ => false,
-        }
+        self.cause() == Some(Cause::TimedOut)
     }
 
     /// Whether the platform refused a create because its `deDuplicationKey` was used
-    /// before: a 409 to a create that carried a key. The ticket of that key exists;
-    /// see [`earlier_attempt_may_have_created`](Self::earlier_attempt_may_have_created)
-    /// to tell whether this very call created it.
+    /// before: a 409 to a create whose key the server can have seen already, because
+    /// the caller chose it or because an earlier attempt of this call may have reached
+    /// the server. The ticket of that key exists; see
+    /// [`earlier_attempt_may_have_created`](Self::earlier_attempt_may_have_created) to
+    /// tell whether this very call created it. A 409 to the first attempt under a key
+    /// the SDK just generated cannot be about the key: it is a refusal like any other
+    /// 4xx, and its server message says why.
     pub fn is_duplicate(&self) -> bool {
-        self.status() == Some(StatusCode::CONFLICT) && self.dedup_key().is_some()
+        self.status() == Some(StatusCode::CONFLICT)
+            && self.facts().is_some_and(|f| {
+                f.dedup_key().is_some()
+                    && (f.callers_key() || f.earlier_attempt_may_have_created())
+            })
     }
 
     /// Whether an earlier attempt of this call may have been carried out although its
@@ -179,16 +216,13 @@ impl<E> Error<E> {
     /// another call. After a failure without any response, where the earlier answers
     /// are not kept, it is true whenever there were earlier attempts.
     pub fn earlier_attempt_may_have_created(&self) -> bool {
-        match self {
-            Error::CommunicationError { attempts, .. } => *attempts > 1,
-            _ => self
-                .head()
-                .is_some_and(ResponseHead::earlier_attempt_may_have_created),
-        }
+        self.facts()
+            .is_some_and(CallFacts::earlier_attempt_may_have_created)
     }
 
     /// Whether the ticket of a failed create may exist all the same: some attempt may
-    /// have been carried out and its answer lost.
+    /// have reached the server and its answer been lost. Not after a connection that
+    /// was never made (refused, a failed DNS lookup), which carried nothing.
     fn ticket_may_exist(&self) -> bool {
         let last_uncertain = match self {
             Error::CommunicationError { source, .. } => !source.is_connect(),
@@ -241,8 +275,18 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut text = String::new();
         self.describe(&mut text)?;
-        f.write_str(&self.redactor().text(&text))
+        f.write_str(&one_line(&self.redactor().text(&text)))
     }
+}
+
+/// `text` on one line: a line break or other control character a server put in its
+/// message must not start a forged line in a log.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let spaced = text.replace(|c: char| c.is_control(), " ");
+    std::borrow::Cow::Owned(spaced.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 impl Error {
@@ -274,11 +318,8 @@ impl Error {
                 }
             }
             Error::InvalidResponsePayload { head, source, .. } if head.status().is_success() => {
-                write!(
-                    out,
-                    "HTTP {}: the body does not decode: {source}",
-                    head.status()
-                )?;
+                write!(out, "HTTP {}: {}", head.status(), self.carried_out_phrase())?;
+                write!(out, ", but the answer does not decode: {source}")?;
             }
             Error::InvalidResponsePayload { head, body, .. } => {
                 write!(
@@ -288,9 +329,13 @@ impl Error {
                     snippet(body)
                 )?;
             }
-            Error::ResponseBodyError { head, source } => {
+            Error::ResponseBodyError {
+                head,
+                source,
+                timeout,
+            } => {
                 write!(out, "HTTP {}: the body could not be read: ", head.status())?;
-                write!(out, "{}", Described(source, None))?;
+                write!(out, "{}", Described(source, *timeout))?;
             }
             Error::ResponseTooLarge { head, limit } => write!(
                 out,
@@ -306,6 +351,12 @@ impl Error {
                     r.status(),
                     String::from_utf8_lossy(location.as_bytes())
                 )?,
+                _ if r.status().is_success() => write!(
+                    out,
+                    "HTTP {}: {}, but with a status the API does not document",
+                    r.status(),
+                    self.carried_out_phrase()
+                )?,
                 _ => write!(
                     out,
                     "HTTP {}: a status the API does not document",
@@ -316,11 +367,22 @@ impl Error {
         match (self.request_id(), self.attempts()) {
             (Some(id), 1) => write!(out, " (request id {id})")?,
             (Some(id), n) => write!(out, " (request id {id}, after {n} attempts)")?,
-            (None, 1) => {}
+            (None, 0 | 1) => {}
             (None, n) => write!(out, " (after {n} attempts)")?,
         }
+        match self.stop() {
+            Some(Stop::OperationTimeout) if !self.is_timeout() => {
+                out.push_str("; not retried: the next attempt would start past the operation timeout")
+            }
+            Some(Stop::WaitTooLong(wait)) => write!(
+                out,
+                "; not retried: the wait asked for, {}, is longer than max_retry_wait",
+                Human(wait)
+            )?,
+            _ => {}
+        }
         // The key is what makes trying again safe.
-        match self.dedup_key().filter(|_| !self.is_duplicate()) {
+        match self.dedup_key().filter(|_| !self.is_duplicate() && !self.carried_out()) {
             Some(key) if self.ticket_may_exist() => {
                 write!(
                     out,
@@ -329,6 +391,18 @@ impl Error {
             }
             Some(key) if self.is_retryable() => write!(out, "; retry with deDuplicationKey {key}"),
             _ => Ok(()),
+        }
+    }
+
+    /// What a success status to a failed call means: for a create, that its ticket
+    /// exists, under which key.
+    fn carried_out_phrase(&self) -> String {
+        match self.dedup_key() {
+            Some(key) => format!(
+                "the ticket was created (deDuplicationKey {key}; never create it again \
+                 with another key)"
+            ),
+            None => "the request was carried out".to_owned(),
         }
     }
 }
@@ -350,12 +424,11 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
             Error::InvalidRequest(msg) => format!("InvalidRequest({msg:?})"),
             Error::CommunicationError {
                 source,
-                attempts,
-                dedup_key,
+                facts,
                 timeout,
             } => format!(
-                "CommunicationError {{ source: {source:?}, attempts: {attempts}, \
-                 dedup_key: {dedup_key:?}, timeout: {timeout:?} }}"
+                "CommunicationError {{ source: {source:?}, facts: {facts:?}, \
+                 timeout: {timeout:?} }}"
             ),
             Error::ErrorResponse(rv) => format!("ErrorResponse({rv:?})"),
             Error::InvalidResponsePayload {
@@ -366,9 +439,13 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
                 "InvalidResponsePayload {{ head: {head:?}, body: {:?}, source: {source:?} }}",
                 body(bytes)
             ),
-            Error::ResponseBodyError { head, source } => {
-                format!("ResponseBodyError {{ head: {head:?}, source: {source:?} }}")
-            }
+            Error::ResponseBodyError {
+                head,
+                source,
+                timeout,
+            } => format!(
+                "ResponseBodyError {{ head: {head:?}, source: {source:?}, timeout: {timeout:?} }}"
+            ),
             Error::ResponseTooLarge { head, limit } => {
                 format!("ResponseTooLarge {{ head: {head:?}, limit: {limit} }}")
             }

@@ -6857,11 +6857,15 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::TicketResponse>, Error<types::ErrorResponse>> {
             let Self { client, body } = self;
-            let body = body
+            let mut body = body
                 .and_then(|v| {
                     types::CreateTicketBody::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
+            let dedup_key = crate::runtime::DedupKey::settle(
+                client,
+                &mut body.de_duplication_key,
+            );
             let url = format!("{}/v1/tickets", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -6884,6 +6888,7 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "create_ticket",
+                dedup_key: dedup_key,
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -6994,6 +6999,7 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "update_ticket",
+                dedup_key: None,
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -1,175 +1,104 @@
 //! Which requests may be sent more than once, and the `deDuplicationKey` that makes a
 //! create one of them.
+//!
+//! The key is decided on the typed body, before it is serialized: the generated `send`
+//! of every operation whose body has a `deDuplicationKey` calls [`DedupKey::settle`],
+//! which keeps the caller's key or sets a fresh one on the body. The runtime never looks
+//! for the key in the bytes it sends, so a body it could not read back can never go out
+//! with a second key.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
-use reqwest::Request;
+use reqwest::Method;
 
 use crate::random;
 
-/// progenitor's name for `createTicket`.
-pub(crate) const CREATE_TICKET: &str = "create_ticket";
-/// The JSON property that makes a create idempotent.
-const DEDUP_KEY: &str = "deDuplicationKey";
-
-/// What a request may be: sent again, and under which key.
-pub(crate) struct Repeatable {
-    /// Whether every attempt may send it.
-    pub(crate) repeatable: bool,
-    /// The `deDuplicationKey` of a create, the caller's or one generated here.
-    pub(crate) dedup_key: Option<Arc<str>>,
+/// A fresh `deDuplicationKey` (a random UUID v4), for a create whose key must be known
+/// before it is sent: set it on the body, and send the same body again, with the same
+/// key, after a cancelled or failed call. The platform will not create the ticket twice.
+///
+/// ```
+/// use thena_sdk::{new_dedup_key, types};
+/// let key = new_dedup_key();
+/// let body = types::CreateTicketBody::builder()
+///     .title("Printer on fire")
+///     .requestor_email("user@example.com")
+///     .team_id("team_12345")
+///     .de_duplication_key(key.as_str());
+/// # drop(body);
+/// assert_eq!(key.len(), 36);
+/// ```
+pub fn new_dedup_key() -> String {
+    random::uuid_v4()
 }
 
-/// Decides whether `request` may be sent more than once. A body that is a stream cannot
-/// be sent twice; a create repeats safely only with a deDuplicationKey, so one without
-/// gets a fresh key here (unless `generate_keys` is off), before the first attempt, and
-/// every attempt carries the same key.
-pub(crate) fn prepare(request: &mut Request, operation: &str, generate_keys: bool) -> Repeatable {
-    const ONCE: Repeatable = Repeatable {
-        repeatable: false,
-        dedup_key: None,
-    };
-    const ANY: Repeatable = Repeatable {
-        repeatable: true,
-        dedup_key: None,
-    };
-    let keyed = |key: String| Repeatable {
-        repeatable: true,
-        dedup_key: Some(key.into()),
-    };
-    let Some(body) = request.body() else {
-        return ANY;
-    };
-    let Some(bytes) = body.as_bytes() else {
-        return ONCE;
-    };
-    if operation != CREATE_TICKET {
-        return ANY;
-    }
-    if let Some(key) = dedup_key_in(bytes) {
-        return keyed(key);
-    }
-    if !generate_keys {
-        return ONCE;
-    }
-    let key = random::uuid_v4();
-    let Some(with_key) = insert_dedup_key(bytes, &key) else {
-        return ONCE;
-    };
-    *request.body_mut() = Some(with_key.into());
-    keyed(key)
+/// The `deDuplicationKey` a create is sent with.
+#[derive(Clone, Debug)]
+pub(crate) struct DedupKey {
+    /// The key itself.
+    pub(crate) key: Arc<str>,
+    /// Whether the caller chose it (and may have sent it before, in another call).
+    pub(crate) callers: bool,
 }
 
-/// The top-level `deDuplicationKey` string of a JSON object body. A byte search answers
-/// the common case; only a body that mentions the key is parsed.
-fn dedup_key_in(body: &[u8]) -> Option<String> {
-    memchr::memmem::find(body, br#""deDuplicationKey":"#)?;
-    let body = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body).ok()?;
-    match body.get(DEDUP_KEY)? {
-        serde_json::Value::String(key) => Some(key.clone()),
-        _ => None,
+impl DedupKey {
+    /// The key of a create: the caller's, if the body has one; otherwise a fresh one,
+    /// set on the body (unless the client's `idempotent_creates` is off). Called by the
+    /// generated code on the typed body, before it is serialized.
+    pub(crate) fn settle<T>(client: &crate::Client, slot: &mut Option<T>) -> Option<DedupKey>
+    where
+        T: TryFrom<String> + Deref,
+        T::Target: AsRef<str>,
+    {
+        if let Some(key) = slot {
+            return Some(DedupKey {
+                key: key.deref().as_ref().into(),
+                callers: true,
+            });
+        }
+        if !client.inner.settings.idempotent_creates {
+            return None;
+        }
+        let key = new_dedup_key();
+        let shared: Arc<str> = key.as_str().into();
+        *slot = Some(T::try_from(key).ok()?);
+        Some(DedupKey {
+            key: shared,
+            callers: false,
+        })
     }
 }
 
-/// Adds `"deDuplicationKey":"<key>"` to a serialized JSON object, before its closing
-/// brace, without parsing it. `None` when the body is not an object.
-fn insert_dedup_key(body: &[u8], key: &str) -> Option<Vec<u8>> {
-    let close = body
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .filter(|&i| body[i] == b'}')?;
-    let head = &body[..close];
-    let open = head
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .filter(|&i| head[i] == b'{')?;
-    let empty = head[open + 1..].iter().all(u8::is_ascii_whitespace);
-    let mut out = Vec::with_capacity(body.len() + DEDUP_KEY.len() + key.len() + 6);
-    out.extend_from_slice(head);
-    if !empty {
-        out.push(b',');
-    }
-    for part in ["\"", DEDUP_KEY, "\":\"", key, "\""] {
-        out.extend_from_slice(part.as_bytes());
-    }
-    out.extend_from_slice(&body[close..]);
-    Some(out)
+/// Whether every attempt may send a request: a `POST` (which creates) only under a
+/// `deDuplicationKey`; other methods by their meaning (`GET` reads; `PUT`, `PATCH` and
+/// `DELETE` assign or remove, and repeating them changes nothing more). Bodies are
+/// always bytes (the SDK builds no streamed body), so any request can be sent again.
+pub(crate) fn repeatable(method: &Method, dedup_key: Option<&DedupKey>) -> bool {
+    method != Method::POST || dedup_key.is_some()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{Value, json};
 
     #[test]
-    fn a_key_is_inserted_into_any_object_and_stays_valid_json() {
-        for body in [
-            json!({}),
-            json!({ "title": "t", "metadata": { "a": [1, { "b": "}" }] } }),
-        ] {
-            let bytes = serde_json::to_vec(&body).expect("serializes");
-            let with_key = insert_dedup_key(&bytes, "k-1").expect("an object");
-            let parsed: Value = serde_json::from_slice(&with_key).expect("still JSON");
-            let mut expected = body.clone();
-            expected["deDuplicationKey"] = json!("k-1");
-            assert_eq!(parsed, expected);
-            assert_eq!(dedup_key_in(&with_key).as_deref(), Some("k-1"));
+    fn a_post_repeats_only_under_a_key() {
+        let key = DedupKey {
+            key: "k".into(),
+            callers: false,
+        };
+        assert!(repeatable(&Method::POST, Some(&key)));
+        assert!(!repeatable(&Method::POST, None));
+        for method in [Method::GET, Method::PATCH, Method::PUT, Method::DELETE] {
+            assert!(repeatable(&method, None), "{method}");
         }
-        assert_eq!(insert_dedup_key(b"[1]", "k"), None);
-        assert_eq!(insert_dedup_key(b"", "k"), None);
-        assert_eq!(
-            insert_dedup_key(b" { } ", "k").as_deref(),
-            Some(&br#" { "deDuplicationKey":"k"} "#[..])
-        );
     }
 
     #[test]
-    fn only_a_top_level_string_key_counts() {
-        let key = |v: Value| dedup_key_in(&serde_json::to_vec(&v).expect("serializes"));
-        assert_eq!(
-            key(json!({ "deDuplicationKey": "k" })).as_deref(),
-            Some("k")
-        );
-        assert_eq!(key(json!({ "deDuplicationKey": null })), None);
-        assert_eq!(
-            key(json!({ "metadata": { "deDuplicationKey": "k" } })),
-            None
-        );
-        assert_eq!(
-            key(json!({ "description": "about \"deDuplicationKey\": keys" })),
-            None
-        );
-        assert_eq!(key(json!({ "title": "t" })), None);
-    }
-
-    fn request(body: &'static [u8]) -> Request {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "http://127.0.0.1/v1/tickets".parse().expect("a URL"),
-        );
-        *request.body_mut() = Some(body.into());
-        request
-    }
-
-    #[test]
-    fn a_create_without_a_key_gets_one_and_keeps_the_callers() {
-        let mut req = request(br#"{"title":"t"}"#);
-        let prepared = prepare(&mut req, CREATE_TICKET, true);
-        let key = prepared.dedup_key.expect("a generated key");
-        assert!(prepared.repeatable);
-        let body = req.body().and_then(|b| b.as_bytes()).expect("bytes");
-        assert_eq!(dedup_key_in(body).as_deref(), Some(&*key));
-
-        let mut req = request(br#"{"title":"t","deDuplicationKey":"mine"}"#);
-        let prepared = prepare(&mut req, CREATE_TICKET, true);
-        assert_eq!(prepared.dedup_key.as_deref(), Some("mine"));
-
-        let mut req = request(br#"{"title":"t"}"#);
-        let prepared = prepare(&mut req, CREATE_TICKET, false);
-        assert!(!prepared.repeatable && prepared.dedup_key.is_none());
-
-        let mut req = request(br#"{"title":"t"}"#);
-        let prepared = prepare(&mut req, "update_ticket", true);
-        assert!(prepared.repeatable && prepared.dedup_key.is_none());
+    fn generated_keys_are_fresh_uuids() {
+        let (a, b) = (new_dedup_key(), new_dedup_key());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
     }
 }

@@ -22,5 +22,7 @@ mod transport;
 
 pub use config::{ClientBuilder, ConfigError, DEFAULT_BASE_URL};
 pub use generated::*;
-pub use response::{RateLimit, ResponseHead};
-pub use transport::Timeout;
+pub use idempotency::new_dedup_key;
+pub use response::{CallFacts, RateLimit, ResponseHead};
+pub use retry::Stop;
+pub use transport::{Cause, Timeout};

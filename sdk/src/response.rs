@@ -2,7 +2,6 @@
 //! and [`ResponseHead`], those facts on their own.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -12,7 +11,8 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::Redactor;
 use crate::error::Error;
-use crate::retry;
+use crate::idempotency::DedupKey;
+use crate::retry::{self, Stop};
 
 /// Headers that carry a request id, in the order they are looked for.
 const REQUEST_ID_HEADERS: [HeaderName; 3] = [
@@ -24,19 +24,52 @@ const RATE_LIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit"
 const RATE_LIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
 const RATE_LIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
-/// What the hooks know of a call beyond its last response, carried by its
-/// [`ResponseHead`] to every result and error.
+/// What is known of a call beyond its last response: how many attempts it made, the
+/// `deDuplicationKey` a create carried, whether an earlier attempt may have been carried
+/// out, and why it stopped. Every result and every error that got past sending has one.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct CallFacts {
+pub struct CallFacts {
     /// Requests sent for the call (1 plus the retries); 0 before the first is sent.
     pub(crate) attempts: u32,
     /// The `deDuplicationKey` a create was sent with, the caller's or a generated one.
-    pub(crate) dedup_key: Option<Arc<str>>,
+    pub(crate) dedup_key: Option<DedupKey>,
     /// Whether an earlier attempt may have been carried out by the server although its
     /// answer never arrived whole (a dropped connection, a timeout, a cut body, a 5xx).
     pub(crate) earlier_attempt_uncertain: bool,
+    /// Why no further attempt was made, once the call has ended in a failure.
+    pub(crate) stop: Option<Stop>,
     /// Cuts the API key out of whatever the server sends back.
     pub(crate) redactor: Redactor,
+}
+
+impl CallFacts {
+    /// How many requests were sent for the call: 1 plus the retries.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The `deDuplicationKey` a create was sent with: the caller's, or the one the SDK
+    /// generated. Sending the create again with this key cannot duplicate the ticket.
+    pub fn dedup_key(&self) -> Option<&str> {
+        self.dedup_key.as_ref().map(|k| &*k.key)
+    }
+
+    /// Whether the caller set the `deDuplicationKey` (and may have sent it in another
+    /// call before), rather than the SDK generating it for this call.
+    pub fn callers_key(&self) -> bool {
+        self.dedup_key.as_ref().is_some_and(|k| k.callers)
+    }
+
+    /// Whether an earlier attempt of this call may have been carried out although its
+    /// answer was lost (a dropped connection, a timeout, a body cut short, a 5xx).
+    pub fn earlier_attempt_may_have_created(&self) -> bool {
+        self.earlier_attempt_uncertain
+    }
+
+    /// Why a failed call made no further attempt; `None` for a call that succeeded.
+    pub fn stop(&self) -> Option<Stop> {
+        self.stop
+    }
 }
 
 /// The request id among `headers`, unless it repeats the API key.
@@ -70,6 +103,10 @@ impl ResponseHead {
 
     pub(crate) fn redactor(&self) -> &Redactor {
         &self.facts.redactor
+    }
+
+    pub(crate) fn facts(&self) -> &CallFacts {
+        &self.facts
     }
 
     /// The HTTP status.
@@ -108,7 +145,7 @@ impl ResponseHead {
     /// The `deDuplicationKey` a create was sent with: the caller's, or the one the SDK
     /// generated. Sending a create again with this key cannot duplicate the ticket.
     pub fn dedup_key(&self) -> Option<&str> {
-        self.facts.dedup_key.as_deref()
+        self.facts.dedup_key()
     }
 
     /// Whether an earlier attempt of this call may have been carried out although its
@@ -143,7 +180,7 @@ impl fmt::Debug for ResponseHead {
             .field("status", &self.status)
             .field("headers", &headers)
             .field("attempts", &self.facts.attempts)
-            .field("dedup_key", &self.facts.dedup_key)
+            .field("dedup_key", &self.facts.dedup_key())
             .field(
                 "raw_error_body",
                 &self

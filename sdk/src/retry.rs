@@ -16,6 +16,25 @@ use crate::response::RateLimit;
 /// as seconds, and is ignored.
 pub(crate) const HORIZON: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// Why a call that failed made no further attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stop {
+    /// No further attempt could help or was allowed: the failure is final (a 4xx other
+    /// than 408 and 429, a certificate the client refuses, an answer that does not
+    /// decode), or the request may be sent only once (a create without a key).
+    NotRetryable,
+    /// Every attempt [`max_retries`](crate::ClientBuilder::max_retries) allows was made.
+    RetriesExhausted,
+    /// The call's [`operation_timeout`](crate::ClientBuilder::operation_timeout) ran
+    /// out: the last attempt was cut short by it, or the next one would have started
+    /// past it.
+    OperationTimeout,
+    /// The wait before the next attempt (the server's, or the backoff) was longer than
+    /// [`max_retry_wait`](crate::ClientBuilder::max_retry_wait).
+    WaitTooLong(Duration),
+}
+
 /// Statuses that say "not now" rather than "not this": the request may succeed later.
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)

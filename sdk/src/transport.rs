@@ -34,7 +34,7 @@ impl fmt::Display for Timeout {
 }
 
 /// A duration as people write it: `150 ms`, `60 s`, `2.5 s`.
-struct Human(Duration);
+pub(crate) struct Human(pub(crate) Duration);
 
 impl fmt::Display for Human {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -49,18 +49,29 @@ impl fmt::Display for Human {
     }
 }
 
-/// The root cause of a failure without a response.
+/// What ended an attempt that got no whole answer: [`Error::cause`](crate::Error::cause).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Cause {
+#[non_exhaustive]
+pub enum Cause {
+    /// The server refused the connection: nothing listens there, nothing was sent.
     Refused,
+    /// The host name did not resolve: nothing was sent.
     HostNotFound,
+    /// The connection was reset.
     Reset,
+    /// The server closed the connection before answering in full.
     Closed,
+    /// A time limit ran out (the error's `timeout` says which).
     TimedOut,
+    /// The server's certificate is not trusted (its issuer is unknown).
     CertificateUntrusted,
+    /// The server's certificate is for another host.
     CertificateForAnotherHost,
+    /// The server's certificate has expired.
     CertificateExpired,
+    /// Another TLS failure, in rustls's words.
     Tls(String),
+    /// Anything else; the error's `Display` and `source()` say what.
     Other,
 }
 

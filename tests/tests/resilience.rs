@@ -278,7 +278,7 @@ async fn a_timeout_is_retried_then_reported_as_a_timeout() {
 
     assert!(err.is_timeout(), "{err:?}");
     assert!(
-        matches!(err, Error::CommunicationError { attempts: 3, .. }),
+        matches!(err, Error::CommunicationError { .. }) && err.attempts() == 3,
         "{err:?}"
     );
     assert_eq!(err.status(), None);
@@ -427,7 +427,7 @@ async fn a_create_that_finally_fails_carries_the_key_it_was_sent_with() {
         .await
         .expect_err("no answer arrives");
     assert!(
-        matches!(err, Error::CommunicationError { attempts: 3, .. }),
+        matches!(err, Error::CommunicationError { .. }) && err.attempts() == 3,
         "{err:?}"
     );
     assert_eq!(err.dedup_key(), create_keys(&sandbox)[3].as_deref());
