@@ -416,7 +416,11 @@ mod tests {
             ),
             "create_ticket does not settle its key"
         );
-        assert_eq!(code.matches("DedupKey::settle").count(), 1, "only the create is keyed");
+        assert_eq!(
+            code.matches("DedupKey::settle").count(),
+            1,
+            "only the create is keyed"
+        );
         assert!(code.contains("dedup_key: None"), "update_ticket has no key");
     }
 

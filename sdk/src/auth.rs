@@ -21,9 +21,17 @@ pub(crate) const REDACTED: &str = "[redacted]";
 pub(crate) struct ApiKey(HeaderValue);
 
 impl ApiKey {
+    /// A key is visible ASCII. Whitespace around it (an env file's trailing space or
+    /// newline) is not part of it and is dropped: servers trim it, and would echo the
+    /// trimmed key where the redactor looked for the untrimmed one. Anything else that
+    /// is not visible ASCII, inside the key, is refused.
     pub(crate) fn parse(key: &str) -> Result<Self, ConfigError> {
-        if key.trim().is_empty() {
+        let key = key.trim();
+        if key.is_empty() {
             return Err(ConfigError::MissingApiKey);
+        }
+        if !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ConfigError::InvalidApiKey);
         }
         let mut value = HeaderValue::from_str(key).map_err(|_| ConfigError::InvalidApiKey)?;
         value.set_sensitive(true);
@@ -94,6 +102,45 @@ impl Redactor {
             Cow::Borrowed(_) => Cow::Borrowed(text),
             // Only ASCII was replaced by ASCII, so the text is still UTF-8.
             Cow::Owned(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+        }
+    }
+
+    /// `value` with the key cut out of every string in it, keys of objects included: a
+    /// decoded body holds the key as the server meant it, whatever escapes (`\/`,
+    /// `\u0041`) hid it from the byte search.
+    pub(crate) fn json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        if self.0.is_none() {
+            return;
+        }
+        match value {
+            Value::String(text) => {
+                if let Cow::Owned(cut) = self.text(text) {
+                    *text = cut;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.json(item)),
+            Value::Object(map) => {
+                let entries = std::mem::take(map);
+                for (name, mut item) in entries {
+                    self.json(&mut item);
+                    map.insert(self.text(&name).into_owned(), item);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether a decoded JSON value holds the key in one of its strings or names.
+    pub(crate) fn finds_in_json(&self, value: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        match value {
+            Value::String(text) => self.finds(text.as_bytes()),
+            Value::Array(items) => items.iter().any(|item| self.finds_in_json(item)),
+            Value::Object(map) => map
+                .iter()
+                .any(|(name, item)| self.finds(name.as_bytes()) || self.finds_in_json(item)),
+            _ => false,
         }
     }
 
@@ -182,6 +229,33 @@ mod tests {
             assert!(
                 shown.contains(REDACTED) && !shown.contains("b\\"),
                 "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn decoded_strings_and_names_are_cut_too() {
+        let r = redactor("tk/1");
+        let mut value: serde_json::Value =
+            serde_json::from_str(r#"{"message":["key tk\/1 bad"],"tk\u002f1":{"n":1}}"#)
+                .expect("JSON");
+        r.json(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({ "message": ["key [redacted] bad"], "[redacted]": { "n": 1 } })
+        );
+    }
+
+    #[test]
+    fn a_key_is_trimmed_and_must_be_visible_ascii() {
+        let key = ApiKey::parse(" tk_live_X \n").expect("trimmed");
+        assert_eq!(key.header_value(), "tk_live_X");
+        assert!(key.redactor().finds(b"Invalid API key: tk_live_X"));
+        for bad in ["tk_\u{e9}", "tk live", "tk\tX", "tk\u{7f}"] {
+            assert_eq!(
+                ApiKey::parse(bad).err(),
+                Some(ConfigError::InvalidApiKey),
+                "{bad:?}"
             );
         }
     }

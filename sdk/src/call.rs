@@ -13,12 +13,12 @@ use tracing::{Instrument, field};
 use crate::Client;
 use crate::error::Error;
 use crate::idempotency;
+use crate::random;
 use crate::rate_limit::{Admission, Permit};
 use crate::response::{CallFacts, ResponseHead, ResponseValue};
+use crate::retry::{self, Stop};
 use crate::runtime::OperationInfo;
 use crate::transport::{self, Cause, Timeout};
-use crate::retry::{self, Stop};
-use crate::random;
 
 /// How one attempt ended.
 enum Outcome {
@@ -61,7 +61,8 @@ impl Client {
                 && deadline
                     .is_none_or(|d| Instant::now().checked_add(wait).is_some_and(|end| end < d))
         };
-        let max_attempts = match idempotency::repeatable(request.method(), info.dedup_key.as_ref()) {
+        let max_attempts = match idempotency::repeatable(request.method(), info.dedup_key.as_ref())
+        {
             true => settings.max_retries.saturating_add(1),
             false => 1,
         };

@@ -80,7 +80,10 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+            .field(
+                "base_url",
+                &self.base_url.as_deref().map(without_credentials),
+            )
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("settings", &self.settings)
             .field("allow_insecure_http", &self.allow_insecure_http)
@@ -98,7 +101,14 @@ impl ClientBuilder {
     /// `THENA_MAX_RETRIES` and `THENA_TIMEOUT_SECS`. The builder can still be adjusted.
     pub fn from_env() -> Result<Self, ConfigError> {
         let var = |name: &'static str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let key = var("THENA_API_KEY").ok_or(ConfigError::MissingEnv("THENA_API_KEY"))?;
+        let key = match std::env::var_os("THENA_API_KEY") {
+            None => return Err(ConfigError::MissingEnv("THENA_API_KEY")),
+            Some(key) if key.to_str().is_some_and(|k| k.trim().is_empty()) => {
+                return Err(ConfigError::EmptyEnv("THENA_API_KEY"));
+            }
+            // Not UTF-8: refused by the key's own rule, without being shown.
+            Some(key) => key.to_string_lossy().into_owned(),
+        };
         let mut builder = Self::default().api_key(key);
         if let Some(url) = var("THENA_BASE_URL") {
             builder = builder.base_url(url);
@@ -269,11 +279,17 @@ impl ClientBuilder {
         if let Some(configure) = &self.configure_http {
             http = configure(http);
         }
-        let http = http
+        let mut http = http
             .redirect(reqwest::redirect::Policy::none())
-            .https_only(base_url.starts_with("https:"))
-            .build()
-            .map_err(|e| ConfigError::Http(e.to_string()))?;
+            .https_only(base_url.starts_with("https:"));
+        // Plain http is allowed to loopback because the key stays on the machine; a
+        // proxy from the environment (HTTP_PROXY) would carry it off in clear.
+        let loopback_http = reqwest::Url::parse(&base_url)
+            .is_ok_and(|url| url.scheme() == "http" && is_loopback(&url));
+        if loopback_http {
+            http = http.no_proxy();
+        }
+        let http = http.build().map_err(|e| ConfigError::Http(e.to_string()))?;
         Ok(Client {
             baseurl: base_url,
             client: http,
@@ -298,7 +314,7 @@ fn parse_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Config
 /// that start with `/`, and `https://host//v1/tickets` is a different URL.
 fn normalize_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, ConfigError> {
     let invalid = |rule: &str| ConfigError::InvalidBaseUrl {
-        url: raw.to_owned(),
+        url: without_credentials(raw),
         rule: rule.to_owned(),
     };
     let url = reqwest::Url::parse(raw.trim()).map_err(|e| invalid(&e.to_string()))?;
@@ -318,6 +334,18 @@ fn normalize_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Co
         ));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `url` as it may be shown: user name and password, if it has them, replaced by
+/// `[redacted]`. Works on text, so that a URL too broken to parse is cut as well.
+fn without_credentials(url: &str) -> String {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[authority_start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}[redacted]{}", &url[..authority_start], &rest[at..]),
+        None => url.to_owned(),
+    }
 }
 
 fn is_loopback(url: &reqwest::Url) -> bool {
@@ -341,6 +369,8 @@ pub enum ConfigError {
     InvalidApiKey,
     /// A required environment variable is not set.
     MissingEnv(&'static str),
+    /// A required environment variable is set, but empty (or only whitespace).
+    EmptyEnv(&'static str),
     /// An environment variable does not hold what it should.
     InvalidEnv {
         /// The variable.
@@ -368,9 +398,11 @@ impl fmt::Display for ConfigError {
         match self {
             Self::MissingApiKey => f.write_str("api_key: an API key is required"),
             Self::InvalidApiKey => f.write_str(
-                "api_key: must contain only visible ASCII characters (the key is not shown)",
+                "api_key: must contain only visible ASCII characters, with no space inside \
+                 (the key is not shown)",
             ),
             Self::MissingEnv(name) => write!(f, "{name} is not set; it is required"),
+            Self::EmptyEnv(name) => write!(f, "{name} is set but empty; it is required"),
             Self::InvalidEnv { name, rule } => write!(f, "{name} must be {rule}"),
             Self::InvalidBaseUrl { url, rule } => write!(f, "base_url {url:?}: {rule}"),
             Self::InvalidCertificate(e) => write!(f, "add_root_certificate_pem: {e}"),
@@ -423,6 +455,30 @@ mod tests {
             );
             assert!(err.to_string().contains(rule), "{url}: {err}");
         }
+    }
+
+    #[test]
+    fn credentials_in_a_base_url_are_never_shown() {
+        for url in [
+            "https://svc:PASSWORD@h.example/api",
+            "https://PASSWORD@h.example",
+            "http://svc:PASSWORD@[::1",
+            "svc:PASSWORD@h.example",
+        ] {
+            let builder = Client::builder().api_key("k").base_url(url);
+            let err = builder.clone().build().expect_err(url);
+            for shown in [format!("{err}"), format!("{err:?}"), format!("{builder:?}")] {
+                assert!(!shown.contains("PASSWORD"), "{shown}");
+            }
+        }
+        assert_eq!(
+            without_credentials("https://a:b@h.example:8/p?q#f"),
+            "https://[redacted]@h.example:8/p?q#f"
+        );
+        assert_eq!(
+            without_credentials("https://h.example/p@q"),
+            "https://h.example/p@q"
+        );
     }
 
     #[test]

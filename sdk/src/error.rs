@@ -204,8 +204,7 @@ impl<E> Error<E> {
     pub fn is_duplicate(&self) -> bool {
         self.status() == Some(StatusCode::CONFLICT)
             && self.facts().is_some_and(|f| {
-                f.dedup_key().is_some()
-                    && (f.callers_key() || f.earlier_attempt_may_have_created())
+                f.dedup_key().is_some() && (f.callers_key() || f.earlier_attempt_may_have_created())
             })
     }
 
@@ -253,16 +252,24 @@ impl Error {
                 types::ErrorResponseMessage::Array(items) => Some(items.join("; ")),
             },
             Error::InvalidResponsePayload { head, body, .. } if !head.status().is_success() => {
-                Some(snippet(body))
+                Some(snippet(body, head.redactor()))
             }
             _ => None,
         }
     }
 }
 
-/// The first [`SNIPPET_CHARS`] characters of a body, on one line.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+/// The first [`SNIPPET_CHARS`] characters of a body, on one line, with the key cut out.
+/// A JSON body is cut once decoded, so that no escape (`\/`, `\u0074`) hides an echo.
+fn snippet(body: &[u8], redactor: &Redactor) -> String {
+    let text = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut value) if redactor.finds_in_json(&value) => {
+            redactor.json(&mut value);
+            std::borrow::Cow::Owned(value.to_string())
+        }
+        _ => String::from_utf8_lossy(body),
+    };
+    let text = redactor.text(&text);
     let mut out: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if let Some((cut, _)) = out.char_indices().nth(SNIPPET_CHARS) {
         out.truncate(cut);
@@ -326,7 +333,7 @@ impl Error {
                     out,
                     "HTTP {} with a body that is not the documented JSON: {}",
                     head.status(),
-                    snippet(body)
+                    snippet(body, head.redactor())
                 )?;
             }
             Error::ResponseBodyError {
@@ -371,9 +378,8 @@ impl Error {
             (None, n) => write!(out, " (after {n} attempts)")?,
         }
         match self.stop() {
-            Some(Stop::OperationTimeout) if !self.is_timeout() => {
-                out.push_str("; not retried: the next attempt would start past the operation timeout")
-            }
+            Some(Stop::OperationTimeout) if !self.is_timeout() => out
+                .push_str("; not retried: the next attempt would start past the operation timeout"),
             Some(Stop::WaitTooLong(wait)) => write!(
                 out,
                 "; not retried: the wait asked for, {}, is longer than max_retry_wait",
@@ -381,8 +387,18 @@ impl Error {
             )?,
             _ => {}
         }
+        // A success status carried the request out, whatever became of the answer.
+        if self.carried_out() {
+            if !matches!(
+                self,
+                Error::InvalidResponsePayload { .. } | Error::UnexpectedResponse(_)
+            ) {
+                write!(out, "; {}", self.carried_out_phrase())?;
+            }
+            return Ok(());
+        }
         // The key is what makes trying again safe.
-        match self.dedup_key().filter(|_| !self.is_duplicate() && !self.carried_out()) {
+        match self.dedup_key().filter(|_| !self.is_duplicate()) {
             Some(key) if self.ticket_may_exist() => {
                 write!(
                     out,
@@ -419,7 +435,8 @@ impl fmt::Display for Described<'_> {
 /// Shows the facts, never the API key: bodies as their size and a redacted snippet.
 impl<E: fmt::Debug> fmt::Debug for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let body = |body: &[u8]| format!("{} bytes: {}", body.len(), snippet(body));
+        let body =
+            |body: &[u8]| format!("{} bytes: {}", body.len(), snippet(body, self.redactor()));
         let shown = match self {
             Error::InvalidRequest(msg) => format!("InvalidRequest({msg:?})"),
             Error::CommunicationError {
@@ -473,14 +490,14 @@ impl std::error::Error for Error {
 
 #[cfg(test)]
 mod tests {
-    use super::snippet;
+    use super::{Redactor, snippet};
 
     #[test]
     fn snippets_are_bounded_and_on_one_line() {
         let html = format!("<html>\n  <body>{}</body>\n</html>", "x".repeat(1000));
-        let s = snippet(html.as_bytes());
+        let s = snippet(html.as_bytes(), &Redactor::NONE);
         assert!(s.starts_with("<html> <body>xxx"), "{s}");
         assert_eq!(s.chars().count(), super::SNIPPET_CHARS + 1);
-        assert_eq!(snippet(b"short"), "short");
+        assert_eq!(snippet(b"short", &Redactor::NONE), "short");
     }
 }

@@ -411,7 +411,10 @@ async fn a_409_is_a_duplicate_only_when_the_server_can_have_seen_the_key() {
             shown.starts_with("HTTP 409 Conflict: requestor u@example.com is blocked"),
             "{shown}"
         );
-        assert!(!shown.contains("exists") && !shown.contains("may exist"), "{shown}");
+        assert!(
+            !shown.contains("exists") && !shown.contains("may exist"),
+            "{shown}"
+        );
         assert_eq!(err.stop(), Some(thena_sdk::Stop::NotRetryable));
     }
 }

@@ -355,3 +355,65 @@ async fn a_declared_length_over_the_limit_is_refused_before_reading() {
     );
     assert_eq!(err.status().map(|s| s.as_u16()), Some(201));
 }
+
+/// A server may escape what it echoes (`\/`, `\u0074`), and a key may reach the client
+/// with whitespace around it (an env file's trailing space), which the server trims
+/// before echoing. Neither brings the key back: not in `Display`, `Debug`,
+/// `server_message()`, the decoded body, nor anywhere along `source()`.
+#[tokio::test]
+async fn an_escaped_or_trimmed_echo_is_cut_out_too() {
+    const SLASHED: &str = "tk_live/SLASHED_9";
+    let echoes = [
+        (
+            401,
+            r#"{"statusCode":401,"message":"Invalid API key: tk_live\/SLASHED_9"}"#,
+        ),
+        (
+            401,
+            r#"{"statusCode":401,"message":["key \u0074k_live\u002fSLASHED_9 revoked"]}"#,
+        ),
+        (
+            201,
+            r#"{"status":"tk_live\/SLASHED_9","message":"ok","timestamp":"t","data":{}}"#,
+        ),
+    ];
+    for (status, body) in echoes {
+        let server = MockServer::start().await;
+        Mock::given(path("/v1/tickets"))
+            .respond_with(ResponseTemplate::new(status).set_body_raw(body, "application/json"))
+            .mount(&server)
+            .await;
+        let err = Client::builder()
+            .base_url(server.uri())
+            .api_key(format!("  {SLASHED} \n"))
+            .build()
+            .expect("whitespace around a key is dropped")
+            .create_ticket()
+            .body(ticket())
+            .send()
+            .await
+            .expect_err("a failure");
+        let mut shown = vec![
+            err.to_string(),
+            format!("{err:?}"),
+            format!("{:?}", err.error_response()),
+            err.server_message().unwrap_or_default(),
+        ];
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            shown.push(cause.to_string());
+            shown.push(format!("{cause:?}"));
+            source = cause.source();
+        }
+        for text in &shown {
+            assert!(
+                !text.contains("SLASHED"),
+                "{body}: the key leaked into:\n{text}"
+            );
+        }
+        assert!(
+            shown.iter().any(|t| t.contains("[redacted]")),
+            "{body}: {shown:?}"
+        );
+    }
+}

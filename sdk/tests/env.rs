@@ -26,10 +26,16 @@ fn from_env(pairs: &[(&str, &str)]) -> Result<ClientBuilder, ConfigError> {
 
 #[test]
 fn the_environment_configures_the_client_and_bad_values_are_named() {
-    for missing in [&[][..], &[("THENA_API_KEY", "   ")]] {
+    assert_eq!(
+        from_env(&[]).err(),
+        Some(ConfigError::MissingEnv("THENA_API_KEY"))
+    );
+    for empty in ["", "   "] {
+        let err = from_env(&[("THENA_API_KEY", empty)]).expect_err("empty");
+        assert_eq!(err, ConfigError::EmptyEnv("THENA_API_KEY"));
         assert_eq!(
-            from_env(missing).err(),
-            Some(ConfigError::MissingEnv("THENA_API_KEY"))
+            err.to_string(),
+            "THENA_API_KEY is set but empty; it is required"
         );
     }
     for (name, value, rule) in [

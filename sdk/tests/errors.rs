@@ -98,20 +98,35 @@ async fn no_response_keeps_the_attempts_the_key_and_the_cause() {
     );
     assert!(format!("{err:?}").starts_with("CommunicationError { source: "));
 
-    // Three attempts: the earlier ones may have been carried out.
+    // Three attempts, all refused: none carried anything, so no ticket can exist.
     let err = create(&closed, 2).await;
     assert_eq!(err.attempts(), 3);
-    assert!(err.earlier_attempt_may_have_created());
+    assert!(!err.earlier_attempt_may_have_created());
     let key = err.dedup_key().expect("the create's key");
     assert!(
         err.to_string().ends_with(&format!(
-            "(after 3 attempts); the ticket may exist: retry with deDuplicationKey {key}"
+            "(after 3 attempts); retry with deDuplicationKey {key}"
         )),
         "{err}"
     );
+}
 
-    // Two attempts: still more than one.
-    assert!(create(&closed, 1).await.earlier_attempt_may_have_created());
+#[tokio::test]
+async fn display_is_one_line_whatever_the_server_sends() {
+    let forged = ResponseTemplate::new(400).set_body_json(json!({
+        "statusCode": 400,
+        "message": "bad title\n2026-12-05T00:00:00Z INFO login ok user=admin\r\u{1b}[2K\u{0}",
+    }));
+    let err = create(&answering(forged).await.uri(), 0).await;
+    let shown = err.to_string();
+    assert!(!shown.chars().any(char::is_control), "{shown:?}");
+    assert_eq!(
+        shown,
+        "HTTP 400 Bad Request: bad title 2026-12-05T00:00:00Z INFO login ok user=admin [2K"
+    );
+    let html = ResponseTemplate::new(502).set_body_raw("<p>\n\nbad\ngateway</p>", "text/html");
+    let shown = create(&answering(html).await.uri(), 0).await.to_string();
+    assert!(!shown.contains('\n'), "{shown:?}");
 }
 
 #[tokio::test]
@@ -151,7 +166,12 @@ async fn an_error_answer_keeps_its_body_status_and_headers() {
     );
     // A refusal of the key itself needs no advice to retry with it.
     let server = answering(error_body(409)).await;
-    let err = create(&server.uri(), 0).await;
+    let err = client(&server.uri(), 0)
+        .create_ticket()
+        .body(ticket().de_duplication_key("order-42"))
+        .send()
+        .await
+        .expect_err("409");
     assert!(err.is_duplicate());
     assert!(!err.to_string().contains("retry with"), "{err}");
 }
@@ -174,7 +194,7 @@ async fn a_body_that_does_not_decode_keeps_the_bytes() {
     assert!(err.source().is_some());
     assert!(
         err.to_string()
-            .starts_with("HTTP 201 Created: the body does not decode: "),
+            .starts_with("HTTP 201 Created: the ticket was created (deDuplicationKey "),
         "{err}"
     );
     assert!(
@@ -252,8 +272,8 @@ async fn a_body_over_the_limit_says_so() {
         err.to_string(),
         format!(
             "HTTP 201 Created: the body is larger than the limit of 10 bytes \
-             (max_response_bytes); it was not read; the ticket may exist: retry with \
-             deDuplicationKey {}",
+             (max_response_bytes); it was not read; the ticket was created \
+             (deDuplicationKey {}; never create it again with another key)",
             err.dedup_key().expect("a key")
         )
     );

@@ -1,0 +1,58 @@
+//! A proxy from the environment never sees a request to a loopback `http://` base URL:
+//! plain http is allowed there because the key stays on the machine, and `HTTP_PROXY`
+//! would carry it off in clear. One test in a binary of its own, since it changes the
+//! process environment.
+
+use std::time::Duration;
+
+use thena_sdk::{Client, types};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[tokio::test]
+async fn an_environment_proxy_is_not_used_for_loopback_http() {
+    let proxy = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(502))
+        .mount(&proxy)
+        .await;
+    let api = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(404).set_body_json(
+                serde_json::json!({ "statusCode": 404, "message": "no such ticket" }),
+            ),
+        )
+        .mount(&api)
+        .await;
+    // SAFETY: this binary has one test, so no other thread reads the environment.
+    unsafe {
+        for name in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+            std::env::set_var(name, proxy.uri());
+        }
+        for name in ["NO_PROXY", "no_proxy"] {
+            std::env::remove_var(name);
+        }
+    }
+    let err = Client::builder()
+        .base_url(api.uri())
+        .api_key("tk_live_PROXIED")
+        .max_retries(0)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("valid settings")
+        .update_ticket()
+        .id("T1")
+        .body(types::UpdateTicketBody::builder().title("t"))
+        .send()
+        .await
+        .expect_err("404");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
+    let through_proxy = proxy.received_requests().await.expect("recorded");
+    assert!(
+        through_proxy.is_empty(),
+        "the proxy saw {} request(s)",
+        through_proxy.len()
+    );
+    assert_eq!(api.received_requests().await.expect("recorded").len(), 1);
+}
