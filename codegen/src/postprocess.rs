@@ -172,9 +172,9 @@ fn check_path_parameters(file: &mut syn::File) {
 const DEDUP_KEY: &str = "deDuplicationKey";
 
 /// Settles a create's `deDuplicationKey` on the typed body, before it is serialized: an
-/// operation whose body type has the property (a create) gets, right after its body is
-/// checked, `DedupKey::settle`, which keeps the caller's key or sets a generated one on
-/// the body; the key then rides in its `OperationInfo`. Every other operation's
+/// operation whose body type has the property (a create) calls, right after its body is
+/// checked, the runtime's `Client::dedup_key`, which keeps the caller's key or sets a
+/// generated one on the body; the key then rides in its `OperationInfo`. Every other operation's
 /// `OperationInfo` says it has none. The runtime never reads the key back out of the
 /// serialized bytes, so a body it could not parse can never be sent with a second key.
 fn keyed_creates(file: &mut syn::File) {
@@ -230,7 +230,7 @@ fn keyed_creates(file: &mut syn::File) {
                     f.block.stmts.insert(
                         at + 1,
                         syn::parse_quote!(
-                            let dedup_key = crate::runtime::DedupKey::settle(client, &mut body.#field);
+                            let dedup_key = client.dedup_key(&mut body.#field);
                         ),
                     );
                 }
@@ -409,15 +409,11 @@ mod tests {
     fn a_create_settles_its_key_on_the_typed_body() {
         let code = generated();
         assert!(
-            code.contains(
-                "let dedup_key = crate::runtime::DedupKey::settle(\n                client,\n                &mut body.de_duplication_key,\n            );"
-            ) || code.contains(
-                "let dedup_key = crate::runtime::DedupKey::settle(client, &mut body.de_duplication_key);"
-            ),
+            code.contains("let dedup_key = client.dedup_key(&mut body.de_duplication_key);"),
             "create_ticket does not settle its key"
         );
         assert_eq!(
-            code.matches("DedupKey::settle").count(),
+            code.matches("client.dedup_key(").count(),
             1,
             "only the create is keyed"
         );

@@ -6862,10 +6862,7 @@ pub mod builder {
                     types::CreateTicketBody::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let dedup_key = crate::runtime::DedupKey::settle(
-                client,
-                &mut body.de_duplication_key,
-            );
+            let dedup_key = client.dedup_key(&mut body.de_duplication_key);
             let url = format!("{}/v1/tickets", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map

@@ -13,6 +13,7 @@ use tracing::{Instrument, field};
 use crate::Client;
 use crate::auth::API_KEY_HEADER;
 use crate::error::Error;
+use crate::idempotency::DedupKey;
 use crate::response::ResponseValue;
 use crate::runtime::OperationInfo;
 
@@ -73,6 +74,19 @@ impl ClientHooks<crate::runtime::Runtime> for Client {
         _: &OperationInfo,
     ) -> Result<(), Error<E>> {
         Ok(())
+    }
+}
+
+impl Client {
+    /// The `deDuplicationKey` of a create, settled on its typed body before it is
+    /// serialized: codegen calls this in the `send` of every operation whose body has
+    /// the property.
+    pub(crate) fn dedup_key<T>(&self, slot: &mut Option<T>) -> Option<DedupKey>
+    where
+        T: TryFrom<String> + std::ops::Deref,
+        T::Target: AsRef<str>,
+    {
+        DedupKey::settle(self.inner.settings.idempotent_creates, slot)
     }
 }
 

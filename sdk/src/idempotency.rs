@@ -2,8 +2,8 @@
 //! create one of them.
 //!
 //! The key is decided on the typed body, before it is serialized: the generated `send`
-//! of every operation whose body has a `deDuplicationKey` calls [`DedupKey::settle`],
-//! which keeps the caller's key or sets a fresh one on the body. The runtime never looks
+//! of every operation whose body has a `deDuplicationKey` calls `Client::dedup_key`
+//! ([`DedupKey::settle`]), which keeps the caller's key or sets a fresh one on the body. The runtime never looks
 //! for the key in the bytes it sends, so a body it could not read back can never go out
 //! with a second key.
 
@@ -43,10 +43,9 @@ pub(crate) struct DedupKey {
 }
 
 impl DedupKey {
-    /// The key of a create: the caller's, if the body has one; otherwise a fresh one,
-    /// set on the body (unless the client's `idempotent_creates` is off). Called by the
-    /// generated code on the typed body, before it is serialized.
-    pub(crate) fn settle<T>(client: &crate::Client, slot: &mut Option<T>) -> Option<DedupKey>
+    /// The key of a create: the caller's, if the body has one; otherwise, when
+    /// `generate` is on, a fresh one, set on the body.
+    pub(crate) fn settle<T>(generate: bool, slot: &mut Option<T>) -> Option<DedupKey>
     where
         T: TryFrom<String> + Deref,
         T::Target: AsRef<str>,
@@ -57,7 +56,7 @@ impl DedupKey {
                 callers: true,
             });
         }
-        if !client.inner.settings.idempotent_creates {
+        if !generate {
             return None;
         }
         let key = new_dedup_key();

@@ -14,7 +14,7 @@ pub use crate::response::ResponseValue;
 
 use crate::auth::{ApiKey, Redactor};
 use crate::config::Settings;
-pub(crate) use crate::idempotency::DedupKey;
+use crate::idempotency::DedupKey;
 use crate::rate_limit::RateLimiter;
 
 /// The hand-written state every [`Client`](crate::Client) carries: its settings, its key
@@ -94,7 +94,7 @@ pub trait ClientInfo<Inner> {
 }
 
 /// The operation a request is for, as progenitor names it (`create_ticket`), and the
-/// `deDuplicationKey` of a create (codegen adds it: see [`DedupKey::settle`]).
+/// `deDuplicationKey` of a create (codegen adds it: see `Client::dedup_key`).
 pub(crate) struct OperationInfo {
     pub(crate) operation_id: &'static str,
     pub(crate) dedup_key: Option<DedupKey>,
