@@ -178,10 +178,22 @@ const DEDUP_KEY: &str = "deDuplicationKey";
 /// `OperationInfo` says it has none. The runtime never reads the key back out of the
 /// serialized bytes, so a body it could not parse can never be sent with a second key.
 fn keyed_creates(file: &mut syn::File) {
-    /// Body types with the property, and the Rust field that holds it.
-    struct Keyed(std::collections::HashMap<String, syn::Ident>);
+    /// Body types with the property, and the Rust field that holds it: an optional
+    /// string, or an optional newtype of one (a string with a length rule). A key of
+    /// another shape (required, a number) is the caller's to set; such a create is sent
+    /// once.
+    struct Keyed {
+        fields: std::collections::HashMap<String, (syn::Ident, String)>,
+        strings: HashSet<String>,
+    }
     impl VisitMut for Keyed {
         fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+            if let syn::Fields::Unnamed(only) = &item.fields
+                && only.unnamed.len() == 1
+                && only.unnamed[0].ty.to_token_stream().to_string() == STRING
+            {
+                self.strings.insert(item.ident.to_string());
+            }
             for field in &item.fields {
                 let renamed = field.attrs.iter().any(|a| {
                     a.path().is_ident("serde")
@@ -191,11 +203,15 @@ fn keyed_creates(file: &mut syn::File) {
                             .contains(&format!("rename = \"{DEDUP_KEY}\""))
                 });
                 if let (true, Some(ident)) = (renamed, &field.ident) {
-                    self.0.insert(item.ident.to_string(), ident.clone());
+                    let ty = field.ty.to_token_stream().to_string();
+                    self.fields
+                        .insert(item.ident.to_string(), (ident.clone(), ty));
                 }
             }
         }
     }
+    const STRING: &str = ":: std :: string :: String";
+    const OPTION: &str = ":: std :: option :: Option <";
 
     /// The field of the body type that `send` converts its body into, if it is keyed.
     fn keyed_field<'a>(
@@ -252,9 +268,20 @@ fn keyed_creates(file: &mut syn::File) {
         }
     }
 
-    let mut keyed = Keyed(std::collections::HashMap::new());
+    let mut keyed = Keyed {
+        fields: std::collections::HashMap::new(),
+        strings: HashSet::new(),
+    };
     keyed.visit_file_mut(file);
-    Rewrite(&keyed.0).visit_file_mut(file);
+    let settled = keyed
+        .fields
+        .into_iter()
+        .filter_map(|(body, (field, ty))| {
+            let inner = ty.strip_prefix(OPTION)?.strip_suffix('>')?.trim();
+            (inner == STRING || keyed.strings.contains(inner)).then_some((body, field))
+        })
+        .collect();
+    Rewrite(&settled).visit_file_mut(file);
 }
 
 /// Moves every `schemars::JsonSchema` derive behind the SDK's `schemars` feature: the
@@ -418,6 +445,23 @@ mod tests {
             "only the create is keyed"
         );
         assert!(code.contains("dedup_key: None"), "update_ticket has no key");
+    }
+
+    /// A required key is the caller's to set: nothing is settled (the setter would not
+    /// type-check against a field that is not an `Option`), and the create is sent once.
+    #[test]
+    fn a_required_key_is_not_settled() {
+        let spec = SPEC.replace(
+            "      required:\n        - title\n        - requestorEmail\n        - teamId\n",
+            "      required:\n        - title\n        - requestorEmail\n        - teamId\n        - deDuplicationKey\n",
+        );
+        assert_ne!(spec, SPEC);
+        let code = crate::generate(&spec).expect("generates");
+        assert!(
+            !code.contains("client.dedup_key("),
+            "a required key is settled"
+        );
+        assert_eq!(code.matches("dedup_key: None").count(), 2);
     }
 
     #[test]
