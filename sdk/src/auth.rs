@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
-use crate::config::ConfigError;
+use crate::settings::ConfigError;
 
 /// The header Thena reads the key from.
 pub(crate) const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");

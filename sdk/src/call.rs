@@ -12,12 +12,12 @@ use tracing::{Instrument, field};
 
 use crate::Client;
 use crate::error::Error;
+use crate::hooks::{OperationInfo, elapsed_ms};
 use crate::idempotency;
 use crate::random;
 use crate::rate_limit::{Admission, Permit};
-use crate::response::{CallFacts, ResponseHead, ResponseValue};
+use crate::response::{self, CallFacts, ResponseHead, ResponseValue};
 use crate::retry::{self, Stop};
-use crate::runtime::OperationInfo;
 use crate::transport::{self, Cause, Timeout};
 
 /// How one attempt ended.
@@ -110,7 +110,7 @@ impl Client {
                 .attempt(this, permit, &span)
                 .instrument(span.clone())
                 .await;
-            span.record("duration_ms", crate::hooks::elapsed_ms(sent));
+            span.record("duration_ms", elapsed_ms(sent));
 
             let retry_wait = match &outcome {
                 Outcome::Answered {
@@ -162,7 +162,7 @@ impl Client {
                     status,
                     headers,
                     body,
-                } => Ok(ResponseValue::answer(
+                } => Ok(ResponseValue::new(
                     ResponseHead::new(status, headers, facts),
                     body,
                 )),
@@ -218,7 +218,7 @@ impl Client {
             span.record("status", status.as_u16());
             span.record(
                 "request_id",
-                crate::response::request_id(&headers, &self.inner.redactor),
+                response::request_id(&headers, &self.inner.redactor),
             );
         }
         permit.observe(status, &headers, SystemTime::now());

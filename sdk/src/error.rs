@@ -14,9 +14,10 @@ use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 
 use crate::auth::Redactor;
-use crate::response::{CallFacts, RateLimit, ResponseHead, ResponseValue};
+use crate::headers::RateLimit;
+use crate::response::{CallFacts, ResponseHead, ResponseValue};
 use crate::retry::{self, Stop};
-use crate::transport::{Cause, Human, Timeout};
+use crate::transport::{self, Cause, Human, Timeout};
 use crate::types;
 
 /// How much of an undecodable body `Display` shows.
@@ -182,7 +183,7 @@ impl<E> Error<E> {
     /// safe to repeat. A TLS certificate the client refuses is not retryable.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::CommunicationError { source, .. } => crate::transport::is_transient(source),
+            Error::CommunicationError { source, .. } => transport::is_transient(source),
             Error::ResponseBodyError { .. } => true,
             _ => self.status().is_some_and(retry::is_retryable_status),
         }
@@ -428,7 +429,7 @@ struct Described<'a>(&'a reqwest::Error, Option<Timeout>);
 
 impl fmt::Display for Described<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        crate::transport::describe(f, self.0, self.1)
+        transport::describe(f, self.0, self.1)
     }
 }
 

@@ -15,7 +15,14 @@ use crate::auth::API_KEY_HEADER;
 use crate::error::Error;
 use crate::idempotency::DedupKey;
 use crate::response::ResponseValue;
-use crate::runtime::OperationInfo;
+use crate::state::Runtime;
+
+/// The operation a request is for, as progenitor names it (`create_ticket`), and the
+/// `deDuplicationKey` of a create (codegen adds it: see `Client::dedup_key`).
+pub(crate) struct OperationInfo {
+    pub(crate) operation_id: &'static str,
+    pub(crate) dedup_key: Option<DedupKey>,
+}
 
 pub(crate) trait ClientHooks<Inner> {
     /// Adds the credentials.
@@ -34,7 +41,7 @@ pub(crate) trait ClientHooks<Inner> {
     ) -> Result<(), Error<E>>;
 }
 
-impl ClientHooks<crate::runtime::Runtime> for Client {
+impl ClientHooks<Runtime> for Client {
     async fn pre<E>(&self, request: &mut Request, _: &OperationInfo) -> Result<(), Error<E>> {
         request
             .headers_mut()

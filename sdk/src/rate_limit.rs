@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use crate::response::RateLimit;
+use crate::headers::RateLimit;
 use crate::retry;
 
 /// How often a sender checks again when the window is spent and its reset is not known

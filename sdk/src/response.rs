@@ -1,28 +1,18 @@
 //! [`ResponseValue`]: a decoded body with everything the response said about itself,
-//! and [`ResponseHead`], those facts on their own.
+//! [`ResponseHead`], those facts on their own, and [`CallFacts`], what is known of the
+//! call beyond its last response.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderName};
-use serde::de::DeserializeOwned;
+use reqwest::header::HeaderMap;
 
 use crate::auth::Redactor;
-use crate::error::Error;
+use crate::headers::{self, RateLimit};
 use crate::idempotency::DedupKey;
 use crate::retry::{self, Stop};
-
-/// Headers that carry a request id, in the order they are looked for.
-const REQUEST_ID_HEADERS: [HeaderName; 3] = [
-    HeaderName::from_static("x-request-id"),
-    HeaderName::from_static("x-amzn-requestid"),
-    HeaderName::from_static("request-id"),
-];
-const RATE_LIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
-const RATE_LIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
-const RATE_LIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
 /// What is known of a call beyond its last response: how many attempts it made, the
 /// `deDuplicationKey` a create carried, whether an earlier attempt may have been carried
@@ -74,10 +64,7 @@ impl CallFacts {
 
 /// The request id among `headers`, unless it repeats the API key.
 pub(crate) fn request_id<'a>(headers: &'a HeaderMap, redactor: &Redactor) -> Option<&'a str> {
-    REQUEST_ID_HEADERS
-        .iter()
-        .find_map(|h| headers.get(h)?.to_str().ok())
-        .filter(|id| !redactor.finds(id.as_bytes()))
+    headers::request_id(headers).filter(|id| !redactor.finds(id.as_bytes()))
 }
 
 /// The status line and headers of a response, how many attempts the call took, and the
@@ -88,7 +75,7 @@ pub struct ResponseHead {
     headers: HeaderMap,
     facts: CallFacts,
     /// The body of an error answer as received, for code that asks for it.
-    raw_error_body: Option<Bytes>,
+    pub(crate) raw_error_body: Option<Bytes>,
 }
 
 impl ResponseHead {
@@ -192,103 +179,22 @@ impl fmt::Debug for ResponseHead {
     }
 }
 
-/// The rate-limit window reported by `X-RateLimit-Limit`, `-Remaining` and `-Reset`.
-/// Each is `None` when the header is missing or not a number; a reset no clock can
-/// represent counts as missing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RateLimit {
-    /// Requests allowed in the window.
-    pub limit: Option<u64>,
-    /// Requests left in the window.
-    pub remaining: Option<u64>,
-    /// When the window resets.
-    pub reset: Option<SystemTime>,
-}
-
-impl RateLimit {
-    /// The window, when at least one of the three headers is present and readable.
-    pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let number = |name| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
-        let reset = number(RATE_LIMIT_RESET)
-            .and_then(|secs| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs)));
-        let window = Self {
-            limit: number(RATE_LIMIT_LIMIT),
-            remaining: number(RATE_LIMIT_REMAINING),
-            reset,
-        };
-        (window != Self::NONE).then_some(window)
-    }
-
-    const NONE: Self = Self {
-        limit: None,
-        remaining: None,
-        reset: None,
-    };
-}
-
 /// A successful response: the decoded body (reachable through `Deref`) with its head.
 pub struct ResponseValue<T> {
     inner: T,
     head: ResponseHead,
 }
 
-impl ResponseValue<Bytes> {
-    /// An answer as the hooks read it: the head and the whole body.
-    pub(crate) fn answer(head: ResponseHead, body: Bytes) -> Self {
-        Self { inner: body, head }
+impl<T> ResponseValue<T> {
+    /// A body with its head: an answer as the hooks read it (`T` is its bytes), or as
+    /// `decode.rs` turned it into a value.
+    pub(crate) fn new(head: ResponseHead, inner: T) -> Self {
+        Self { inner, head }
     }
-}
 
-impl<T: DeserializeOwned> ResponseValue<T> {
-    /// Decodes an answer's body (the hooks have read it, within the size limit). A body
-    /// that does not decode becomes an error that still carries the status, the headers
-    /// and the bytes. An error answer is decoded with the API key cut out, so that the
-    /// decoded message cannot carry it.
-    #[doc(hidden)]
-    pub async fn from_response<E>(answer: ResponseValue<Bytes>) -> Result<Self, Error<E>> {
-        let ResponseValue {
-            inner: raw,
-            mut head,
-        } = answer;
-        if head.status.is_success() {
-            return match serde_json::from_slice(&raw) {
-                Ok(inner) => Ok(Self { inner, head }),
-                Err(source) => Err(Error::InvalidResponsePayload {
-                    source: redacted(source, head.redactor()),
-                    head,
-                    body: raw,
-                }),
-            };
-        }
-        let shown = match head.redactor().bytes(&raw) {
-            std::borrow::Cow::Borrowed(_) => raw.clone(),
-            std::borrow::Cow::Owned(redacted) => Bytes::from(redacted),
-        };
-        head.raw_error_body = Some(raw);
-        // Through a `Value`, whose strings are cut again once decoded: an escaped echo
-        // (`tk\/live`) passes the byte search, never this.
-        let decoded = serde_json::from_slice(&shown).and_then(|mut value| {
-            head.redactor().json(&mut value);
-            serde_json::from_value(value)
-        });
-        match decoded {
-            Ok(inner) => Ok(Self { inner, head }),
-            Err(source) => Err(Error::InvalidResponsePayload {
-                head,
-                body: shown,
-                source,
-            }),
-        }
-    }
-}
-
-/// A decoding error whose message quotes the API key (serde quotes the value it could
-/// not use), rebuilt with the key cut out; any other is returned as it is.
-fn redacted(e: serde_json::Error, redactor: &Redactor) -> serde_json::Error {
-    let text = e.to_string();
-    match redactor.text(&text) {
-        std::borrow::Cow::Borrowed(_) => e,
-        std::borrow::Cow::Owned(cut) => serde::de::Error::custom(cut),
+    /// The body and the head, apart.
+    pub(crate) fn into_parts(self) -> (T, ResponseHead) {
+        (self.inner, self.head)
     }
 }
 

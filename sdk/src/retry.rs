@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-use crate::response::RateLimit;
+use crate::headers::RateLimit;
 
 /// The furthest ahead a server's wait or reset is believed. Rate-limit windows are
 /// minutes or hours; anything beyond a day is a misconfigured proxy or milliseconds sent

@@ -6,37 +6,10 @@
 //! reqwest features it turns on: streams, query strings) at all; codegen drops the
 //! imports the generated code does not use.
 
-use std::sync::Arc;
-
 pub use crate::error::Error;
-pub(crate) use crate::hooks::ClientHooks;
+pub(crate) use crate::hooks::{ClientHooks, OperationInfo};
 pub use crate::response::ResponseValue;
-
-use crate::auth::{ApiKey, Redactor};
-use crate::config::Settings;
-use crate::idempotency::DedupKey;
-use crate::rate_limit::RateLimiter;
-
-/// The hand-written state every [`Client`](crate::Client) carries: its settings, its key
-/// and the rate-limit window it shares with its clones.
-#[derive(Clone, Debug)]
-pub struct Runtime {
-    pub(crate) settings: Arc<Settings>,
-    pub(crate) api_key: ApiKey,
-    pub(crate) redactor: Redactor,
-    pub(crate) rate_limit: Arc<RateLimiter>,
-}
-
-impl Runtime {
-    pub(crate) fn new(settings: Settings, api_key: ApiKey) -> Self {
-        Self {
-            rate_limit: RateLimiter::new(settings.rate_limit_aware),
-            settings: Arc::new(settings),
-            redactor: api_key.redactor(),
-            api_key,
-        }
-    }
-}
+pub use crate::state::Runtime;
 
 /// A query parameter, as the generated code adds it to a request
 /// (`.query(&QueryParam::new("limit", &limit))`): one `name=value` pair for a value, one
@@ -91,13 +64,6 @@ pub trait ClientInfo<Inner> {
     fn client(&self) -> &reqwest::Client;
     /// The hand-written state the client carries.
     fn inner(&self) -> &Inner;
-}
-
-/// The operation a request is for, as progenitor names it (`create_ticket`), and the
-/// `deDuplicationKey` of a create (codegen adds it: see `Client::dedup_key`).
-pub(crate) struct OperationInfo {
-    pub(crate) operation_id: &'static str,
-    pub(crate) dedup_key: Option<DedupKey>,
 }
 
 /// The characters percent-encoded in a path segment: those the URL standard's path
