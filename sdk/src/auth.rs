@@ -44,15 +44,7 @@ impl ApiKey {
 
     /// What finds the key in a server's answer.
     pub(crate) fn redactor(&self) -> Redactor {
-        let key = self.0.as_bytes();
-        let mut forms = vec![key.to_vec()];
-        // An echo inside a JSON string or an HTML page is escaped; look for those too.
-        for escaped in [json_escaped(key), html_escaped(key)] {
-            if !forms.contains(&escaped) {
-                forms.push(escaped);
-            }
-        }
-        Redactor(Some(forms.into()))
+        Redactor(Some(self.0.as_bytes().into()))
     }
 }
 
@@ -62,10 +54,13 @@ impl fmt::Debug for ApiKey {
     }
 }
 
-/// Replaces every occurrence of the API key (as sent, JSON-escaped or HTML-escaped) with
-/// [`REDACTED`]. The default one knows no key and changes nothing.
+/// Replaces every occurrence of the API key with [`REDACTED`]: as sent, and as an
+/// escape would hide it from a byte search (`\/`, `\u0074` and `\"` in JSON, `&#39;`,
+/// `&#x27;` and `&amp;` in HTML, `%2F` in a URL). Where only an escaped echo is found, the
+/// text is shown unescaped, with the key cut out. The default one knows no key and
+/// changes nothing.
 #[derive(Clone, Default)]
-pub(crate) struct Redactor(Option<Arc<[Vec<u8>]>>);
+pub(crate) struct Redactor(Option<Arc<[u8]>>);
 
 impl Redactor {
     /// Knows no key.
@@ -83,15 +78,18 @@ impl Redactor {
 
     /// `bytes` with the key cut out; borrowed when it holds none.
     pub(crate) fn bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
-        let Some(forms) = &self.0 else {
+        let Some(key) = self.0.as_deref().filter(|k| !k.is_empty()) else {
             return Cow::Borrowed(bytes);
         };
-        let mut out = Cow::Borrowed(bytes);
-        // An empty form would be found everywhere; a key is never empty.
-        for form in forms.iter().filter(|f| !f.is_empty()) {
-            if memchr::memmem::find(&out, form).is_some() {
-                out = Cow::Owned(replace_all(&out, form));
-            }
+        let mut out = match memchr::memmem::find(bytes, key) {
+            Some(_) => Cow::Owned(replace_all(bytes, key)),
+            None => Cow::Borrowed(bytes),
+        };
+        let text = String::from_utf8_lossy(&out);
+        if let Cow::Owned(plain) = unescape(&text)
+            && memchr::memmem::find(plain.as_bytes(), key).is_some()
+        {
+            out = Cow::Owned(replace_all(plain.as_bytes(), key));
         }
         out
     }
@@ -100,14 +98,14 @@ impl Redactor {
     pub(crate) fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         match self.bytes(text.as_bytes()) {
             Cow::Borrowed(_) => Cow::Borrowed(text),
-            // Only ASCII was replaced by ASCII, so the text is still UTF-8.
+            // Valid UTF-8 with ASCII replaced by ASCII, or unescaped text: still UTF-8.
             Cow::Owned(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
         }
     }
 
     /// `value` with the key cut out of every string in it, keys of objects included: a
-    /// decoded body holds the key as the server meant it, whatever escapes (`\/`,
-    /// `\u0041`) hid it from the byte search.
+    /// decoded body holds the key as the server meant it, whatever JSON escapes hid it
+    /// from the byte search.
     pub(crate) fn json(&self, value: &mut serde_json::Value) {
         use serde_json::Value;
         if self.0.is_none() {
@@ -131,22 +129,72 @@ impl Redactor {
         }
     }
 
-    /// Whether a decoded JSON value holds the key in one of its strings or names.
-    pub(crate) fn finds_in_json(&self, value: &serde_json::Value) -> bool {
-        use serde_json::Value;
-        match value {
-            Value::String(text) => self.finds(text.as_bytes()),
-            Value::Array(items) => items.iter().any(|item| self.finds_in_json(item)),
-            Value::Object(map) => map
-                .iter()
-                .any(|(name, item)| self.finds(name.as_bytes()) || self.finds_in_json(item)),
-            _ => false,
-        }
-    }
-
     /// Whether `bytes` hold the key in any of its forms.
     pub(crate) fn finds(&self, bytes: &[u8]) -> bool {
         matches!(self.bytes(bytes), Cow::Owned(_))
+    }
+}
+
+/// `text` with the escapes that can hide a key undone: JSON's `\/`, `\"`, `\\`,
+/// `\'` and `\uXXXX`, HTML's named (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`) and
+/// numeric (`&#39;`, `&#x27;`) references, and a URL's `%XX` for ASCII. Borrowed when
+/// there is nothing to undo.
+fn unescape(text: &str) -> Cow<'_, str> {
+    if !text.contains(['\\', '&', '%']) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['\\', '&', '%']) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match escape_at(rest) {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push_str(&rest[..1]);
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// The character an escape at the start of `s` stands for, and the escape's length.
+fn escape_at(s: &str) -> Option<(char, usize)> {
+    let hex = |digits: &str| u32::from_str_radix(digits, 16).ok();
+    match s.as_bytes().first()? {
+        b'\\' => match s.as_bytes().get(1)? {
+            c @ (b'/' | b'"' | b'\\' | b'\'') => Some((char::from(*c), 2)),
+            b'u' => Some((char::from_u32(hex(s.get(2..6)?)?)?, 6)),
+            _ => None,
+        },
+        b'%' => {
+            let byte = u8::try_from(hex(s.get(1..3)?)?).ok().filter(u8::is_ascii)?;
+            Some((char::from(byte), 3))
+        }
+        _ => {
+            let end = s.char_indices().take(12).find(|&(_, c)| c == ';')?.0;
+            let c = match &s[1..end] {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                name => {
+                    let number = name.strip_prefix('#')?;
+                    let code = match number.strip_prefix(['x', 'X']) {
+                        Some(digits) => hex(digits)?,
+                        None => number.parse().ok()?,
+                    };
+                    char::from_u32(code)?
+                }
+            };
+            Some((c, end + 1))
+        }
     }
 }
 
@@ -165,35 +213,6 @@ fn replace_all(haystack: &[u8], needle: &[u8]) -> Vec<u8> {
         rest = &rest[at + needle.len()..];
     }
     out.extend_from_slice(rest);
-    out
-}
-
-/// The key as it appears inside a JSON string. A header value is visible ASCII (or
-/// obs-text), so only `"` and `\` need escaping.
-fn json_escaped(key: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(key.len());
-    for &b in key {
-        if matches!(b, b'"' | b'\\') {
-            out.push(b'\\');
-        }
-        out.push(b);
-    }
-    out
-}
-
-/// The key as an HTML page shows it.
-fn html_escaped(key: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(key.len());
-    for &b in key {
-        match b {
-            b'&' => out.extend_from_slice(b"&amp;"),
-            b'<' => out.extend_from_slice(b"&lt;"),
-            b'>' => out.extend_from_slice(b"&gt;"),
-            b'"' => out.extend_from_slice(b"&quot;"),
-            b'\'' => out.extend_from_slice(b"&#39;"),
-            _ => out.push(b),
-        }
-    }
     out
 }
 
@@ -219,18 +238,27 @@ mod tests {
 
     #[test]
     fn escaped_echoes_are_found_too() {
-        let r = redactor(r#"a"b\c<d>&'"#);
+        let r = redactor(r#"a"b\c<d>&'/"#);
         for echo in [
-            r#"{"k":"a\"b\\c<d>&'"}"#,
-            "<td>a&quot;b\\c&lt;d&gt;&amp;&#39;</td>",
-            r#"a"b\c<d>&'"#,
+            r#"{"k":"a\"b\\c<d>&'\/"}"#,
+            r#"{"k":"\u0061\"b\\c\u003cd\u003e\u0026\u0027\/"}"#,
+            "<td>a&quot;b\\c&lt;d&gt;&amp;&#39;/</td>",
+            "<td>a&#34;b\\c&#x3C;d&#62;&amp;&#x27;&#47;</td>",
+            "?k=a%22b%5Cc%3Cd%3E%26%27%2F",
+            r#"a"b\c<d>&'/"#,
         ] {
             let shown = r.text(echo);
             assert!(
-                shown.contains(REDACTED) && !shown.contains("b\\"),
-                "{shown}"
+                shown.contains(REDACTED) && !shown.contains("b\\c"),
+                "{echo}: {shown}"
             );
         }
+        // Text without the key, escaped or not, is left as it is.
+        assert!(matches!(r.text("a &amp; b \\/ %2F"), Cow::Borrowed(_)));
+        assert_eq!(
+            unescape("&#9999999; &bogus; \\x %zz %C3"),
+            "&#9999999; &bogus; \\x %zz %C3"
+        );
     }
 
     #[test]

@@ -71,6 +71,7 @@ impl Client {
             dedup_key: info.dedup_key.clone(),
             earlier_attempt_uncertain: false,
             stop: None,
+            succeeded_earlier: false,
             redactor: self.inner.redactor.clone(),
         };
         let mut original = Some(request);
@@ -94,9 +95,7 @@ impl Client {
                 Some(left) if left < settings.timeout => Timeout::Operation(left),
                 _ => Timeout::Attempt(settings.timeout),
             };
-            *this.timeout_mut() = Some(match timeout {
-                Timeout::Attempt(d) | Timeout::Operation(d) => d,
-            });
+            *this.timeout_mut() = Some(timeout.limit());
 
             let span = tracing::debug_span!(
                 "thena.attempt",
@@ -136,6 +135,10 @@ impl Client {
                         Outcome::NoResponse(e) => !e.is_connect(),
                         _ => true,
                     };
+                    facts.succeeded_earlier |= matches!(
+                        &outcome,
+                        Outcome::BodyFailed { status, .. } if status.is_success()
+                    );
                     tracing::debug!(
                         attempt,
                         wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
@@ -145,11 +148,19 @@ impl Client {
                     continue;
                 }
             };
+            // Which limit a timed-out attempt hit: connecting has a limit of its own.
+            let timed_out = |e: &reqwest::Error| {
+                (Cause::of(e) == Cause::TimedOut).then(|| match e.is_connect() {
+                    true => Timeout::Connect(settings.connect_timeout),
+                    false => timeout,
+                })
+            };
             // An attempt cut short by what was left of the operation's limit ended the call.
-            let timed_out = |e: &reqwest::Error| Cause::of(e) == Cause::TimedOut;
             let cut_by_deadline = matches!(timeout, Timeout::Operation(_))
                 && match &outcome {
-                    Outcome::NoResponse(e) | Outcome::BodyFailed { source: e, .. } => timed_out(e),
+                    Outcome::NoResponse(e) | Outcome::BodyFailed { source: e, .. } => {
+                        timed_out(e) == Some(timeout)
+                    }
                     _ => false,
                 };
             facts.stop = Some(if cut_by_deadline {
@@ -167,7 +178,7 @@ impl Client {
                     body,
                 )),
                 Outcome::NoResponse(source) => Err(Error::CommunicationError {
-                    timeout: timed_out(&source).then_some(timeout),
+                    timeout: timed_out(&source),
                     source,
                     facts,
                 }),
@@ -176,7 +187,7 @@ impl Client {
                     headers,
                     source,
                 } => Err(Error::ResponseBodyError {
-                    timeout: timed_out(&source).then_some(timeout),
+                    timeout: timed_out(&source),
                     head: ResponseHead::new(status, headers, facts),
                     source,
                 }),

@@ -10,6 +10,7 @@ use rustls::pki_types::pem::PemObject;
 
 use crate::Client;
 use crate::auth::ApiKey;
+use crate::retry::HORIZON;
 use crate::settings::{ConfigError, Settings};
 use crate::state::Runtime;
 use crate::tls;
@@ -162,7 +163,8 @@ impl ClientBuilder {
     /// wait of more than a day is not believed at all (a misconfigured proxy, or
     /// milliseconds sent as seconds): the client falls back to its own backoff.
     pub fn max_retry_wait(mut self, wait: Duration) -> Self {
-        self.settings.max_retry_wait = wait;
+        // No setting may make a call sleep without bound: a day is the longest wait.
+        self.settings.max_retry_wait = wait.min(HORIZON);
         self
     }
 
@@ -305,26 +307,40 @@ fn normalize_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Co
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-/// `url` as it may be shown: user name and password, if it has them, replaced by
-/// `[redacted]`. Works on text, so that a URL too broken to parse is cut as well.
+/// `url` as it may be shown: whatever stands between its scheme and its last `@` (user
+/// name and password, however the URL is broken) replaced by `[redacted]`. Works on text,
+/// so that a URL too broken to parse is cut as well; a URL with an `@` in its path
+/// loses a little more than it must, in an error message only.
 fn without_credentials(url: &str) -> String {
-    let authority_start = url.find("://").map_or(0, |i| i + 3);
-    let rest = &url[authority_start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}[redacted]{}", &url[..authority_start], &rest[at..]),
-        None => url.to_owned(),
-    }
+    let Some(at) = url.rfind('@') else {
+        return url.to_owned();
+    };
+    let scheme = url
+        .find(':')
+        .filter(|&i| {
+            url[..i]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        })
+        .map_or(0, |i| i + 1);
+    let start =
+        scheme + url[scheme..at].len() - url[scheme..at].trim_start_matches(['/', '\\']).len();
+    format!("{}[redacted]{}", &url[..start], &url[at..])
 }
 
+/// Whether the URL's host is this machine: `localhost` and its subdomains (RFC 6761),
+/// with or without the root's trailing dot, or a loopback address (an IPv4-mapped one
+/// included).
 fn is_loopback(url: &reqwest::Url) -> bool {
     let host = url.host_str().unwrap_or_default();
-    host.eq_ignore_ascii_case("localhost")
+    let name = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
         || host
             .trim_start_matches('[')
             .trim_end_matches(']')
             .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+            .is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
 #[cfg(test)]
@@ -389,9 +405,23 @@ mod tests {
             without_credentials("https://a:b@h.example:8/p?q#f"),
             "https://[redacted]@h.example:8/p?q#f"
         );
+        for broken in [
+            "https:/svc:PASSWORD@host.example",
+            "https:/\\svc:PASSWORD@host.example",
+            "https://svc:PASS#WORD@host.example",
+            "https://svc:PA/SS?WORD@host.example",
+            "svc:PASSWORD@host.example",
+        ] {
+            let shown = without_credentials(broken);
+            assert!(
+                !shown.contains("PASS") && !shown.contains("WORD"),
+                "{shown}"
+            );
+            assert!(shown.ends_with("[redacted]@host.example"), "{shown}");
+        }
         assert_eq!(
-            without_credentials("https://h.example/p@q"),
-            "https://h.example/p@q"
+            without_credentials("https://h.example/p"),
+            "https://h.example/p"
         );
     }
 
@@ -399,9 +429,12 @@ mod tests {
     fn plain_http_is_for_loopback_unless_allowed() {
         for url in [
             "http://localhost:1",
+            "http://localhost.:1",
+            "http://api.localhost:1",
             "http://127.0.0.1:1",
             "http://127.8.9.10",
             "http://[::1]:1",
+            "http://[::ffff:127.0.0.1]:1",
         ] {
             assert!(normalize_base_url(url, false).is_ok(), "{url}");
         }

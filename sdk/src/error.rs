@@ -152,12 +152,22 @@ impl<E> Error<E> {
     }
 
     /// Whether the server carried the request out although the call failed: it answered
-    /// with a success status, but the answer is not the documented one (a body that
-    /// does not decode, or a status such as 202 or 204 the API does not document). For
-    /// a create the ticket exists, under [`dedup_key`](Self::dedup_key): never create
-    /// it again with another key.
+    /// with a success status (this attempt or an earlier one whose body broke off), but
+    /// the answer is not the documented one (a body that does not decode, or a status
+    /// such as 202 or 204 the API does not document). For a create the ticket exists,
+    /// under [`dedup_key`](Self::dedup_key): never create it again with another key.
     pub fn carried_out(&self) -> bool {
         self.status().is_some_and(|s| s.is_success())
+            || self.facts().is_some_and(|f| f.succeeded_earlier)
+    }
+
+    /// The limit that ended the last attempt, when it timed out.
+    fn timeout(&self) -> Option<Timeout> {
+        match self {
+            Error::CommunicationError { timeout, .. }
+            | Error::ResponseBodyError { timeout, .. } => *timeout,
+            _ => None,
+        }
     }
 
     /// The server's request id, when the response carried one (and it does not repeat
@@ -261,15 +271,8 @@ impl Error {
 }
 
 /// The first [`SNIPPET_CHARS`] characters of a body, on one line, with the key cut out.
-/// A JSON body is cut once decoded, so that no escape (`\/`, `\u0074`) hides an echo.
 fn snippet(body: &[u8], redactor: &Redactor) -> String {
-    let text = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut value) if redactor.finds_in_json(&value) => {
-            redactor.json(&mut value);
-            std::borrow::Cow::Owned(value.to_string())
-        }
-        _ => String::from_utf8_lossy(body),
-    };
+    let text = String::from_utf8_lossy(body);
     let text = redactor.text(&text);
     let mut out: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if let Some((cut, _)) = out.char_indices().nth(SNIPPET_CHARS) {
@@ -287,13 +290,14 @@ impl fmt::Display for Error {
     }
 }
 
-/// `text` on one line: a line break or other control character a server put in its
-/// message must not start a forged line in a log.
+/// `text` on one line: a line break (U+2028 and U+2029 included) or other control
+/// character a server put in its message must not start a forged line in a log.
 fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    let breaks = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+    if !text.chars().any(breaks) {
         return std::borrow::Cow::Borrowed(text);
     }
-    let spaced = text.replace(|c: char| c.is_control(), " ");
+    let spaced = text.replace(breaks, " ");
     std::borrow::Cow::Owned(spaced.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
@@ -379,8 +383,14 @@ impl Error {
             (None, n) => write!(out, " (after {n} attempts)")?,
         }
         match self.stop() {
-            Some(Stop::OperationTimeout) if !self.is_timeout() => out
-                .push_str("; not retried: the next attempt would start past the operation timeout"),
+            // Unless the last attempt's own limit was what was left of the operation's.
+            Some(Stop::OperationTimeout)
+                if !matches!(self.timeout(), Some(Timeout::Operation(_))) =>
+            {
+                out.push_str(
+                    "; not retried: the next attempt would start past the operation timeout",
+                )
+            }
             Some(Stop::WaitTooLong(wait)) => write!(
                 out,
                 "; not retried: the wait asked for, {}, is longer than max_retry_wait",
@@ -390,10 +400,12 @@ impl Error {
         }
         // A success status carried the request out, whatever became of the answer.
         if self.carried_out() {
-            if !matches!(
-                self,
-                Error::InvalidResponsePayload { .. } | Error::UnexpectedResponse(_)
-            ) {
+            let said = self.status().is_some_and(|s| s.is_success())
+                && matches!(
+                    self,
+                    Error::InvalidResponsePayload { .. } | Error::UnexpectedResponse(_)
+                );
+            if !said {
                 write!(out, "; {}", self.carried_out_phrase())?;
             }
             return Ok(());

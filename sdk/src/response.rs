@@ -28,6 +28,9 @@ pub struct CallFacts {
     pub(crate) earlier_attempt_uncertain: bool,
     /// Why no further attempt was made, once the call has ended in a failure.
     pub(crate) stop: Option<Stop>,
+    /// Whether an earlier attempt was answered with a success status (its body then
+    /// broke off): the server carried the request out.
+    pub(crate) succeeded_earlier: bool,
     /// Cuts the API key out of whatever the server sends back.
     pub(crate) redactor: Redactor,
 }
@@ -155,12 +158,15 @@ impl ResponseHead {
 impl fmt::Debug for ResponseHead {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let redactor = &self.facts.redactor;
-        let headers: Vec<(&str, String)> = self
+        let headers: Vec<(String, String)> = self
             .headers
             .iter()
             .map(|(name, value)| {
                 let value = String::from_utf8_lossy(value.as_bytes());
-                (name.as_str(), redactor.text(&value).into_owned())
+                (
+                    redactor.text(name.as_str()).into_owned(),
+                    redactor.text(&value).into_owned(),
+                )
             })
             .collect();
         f.debug_struct("ResponseHead")

@@ -10,7 +10,12 @@ use rustls::CertificateError;
 
 /// Which time limit ended an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Timeout {
+    /// The limit for establishing a connection
+    /// ([`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout)):
+    /// nothing was sent.
+    Connect(Duration),
     /// The limit of one attempt ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     Attempt(Duration),
     /// What was left of the whole call's limit
@@ -18,9 +23,23 @@ pub enum Timeout {
     Operation(Duration),
 }
 
+impl Timeout {
+    /// The length of the limit.
+    pub(crate) fn limit(self) -> Duration {
+        match self {
+            Self::Connect(d) | Self::Attempt(d) | Self::Operation(d) => d,
+        }
+    }
+}
+
 impl fmt::Display for Timeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::Connect(d) => write!(
+                f,
+                "could not connect within {} (the connect timeout)",
+                Human(*d)
+            ),
             Self::Attempt(d) => {
                 write!(f, "timed out after {} (the per-attempt timeout)", Human(*d))
             }

@@ -386,6 +386,7 @@ async fn an_escaped_or_trimmed_echo_is_cut_out_too() {
         let err = Client::builder()
             .base_url(server.uri())
             .api_key(format!("  {SLASHED} \n"))
+            .max_retries(0)
             .build()
             .expect("whitespace around a key is dropped")
             .create_ticket()
@@ -396,9 +397,15 @@ async fn an_escaped_or_trimmed_echo_is_cut_out_too() {
         let mut shown = vec![
             err.to_string(),
             format!("{err:?}"),
+            format!("{err:#?}"),
             format!("{:?}", err.error_response()),
             err.server_message().unwrap_or_default(),
         ];
+        if let Error::InvalidResponsePayload { head, body, .. } = &err
+            && !head.status().is_success()
+        {
+            shown.push(String::from_utf8_lossy(body).into_owned());
+        }
         let mut source = std::error::Error::source(&err);
         while let Some(cause) = source {
             shown.push(cause.to_string());
@@ -415,5 +422,35 @@ async fn an_escaped_or_trimmed_echo_is_cut_out_too() {
             shown.iter().any(|t| t.contains("[redacted]")),
             "{body}: {shown:?}"
         );
+    }
+}
+
+/// A header whose name is the key (a proxy that reflects what it received) is cut out of
+/// the head's `Debug` too. (Header names travel lower case: a key with capitals cannot
+/// come back as one.)
+#[tokio::test]
+async fn a_header_named_after_the_key_is_cut_out() {
+    const LOWER: &str = "tk_live_lower_77";
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/tickets"))
+        .respond_with(ResponseTemplate::new(400).insert_header(LOWER, "1"))
+        .mount(&server)
+        .await;
+    let err = Client::builder()
+        .base_url(server.uri())
+        .api_key(LOWER)
+        .build()
+        .expect("valid settings")
+        .create_ticket()
+        .body(ticket())
+        .send()
+        .await
+        .expect_err("400");
+    for text in [
+        format!("{:?}", err.head()),
+        format!("{err:?}"),
+        err.to_string(),
+    ] {
+        assert!(!text.contains(LOWER), "{text}");
     }
 }

@@ -124,6 +124,13 @@ async fn display_is_one_line_whatever_the_server_sends() {
         shown,
         "HTTP 400 Bad Request: bad title 2026-12-05T00:00:00Z INFO login ok user=admin [2K"
     );
+    let separators = ResponseTemplate::new(400).set_body_json(json!({
+        "statusCode": 400, "message": "ok\u{2028}ERROR forged\u{2029}x\u{85}y",
+    }));
+    let shown = create(&answering(separators).await.uri(), 0)
+        .await
+        .to_string();
+    assert_eq!(shown, "HTTP 400 Bad Request: ok ERROR forged x y");
     let html = ResponseTemplate::new(502).set_body_raw("<p>\n\nbad\ngateway</p>", "text/html");
     let shown = create(&answering(html).await.uri(), 0).await.to_string();
     assert!(!shown.contains('\n'), "{shown:?}");

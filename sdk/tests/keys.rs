@@ -148,3 +148,47 @@ async fn a_success_status_to_a_create_says_the_ticket_exists_and_names_its_key()
         assert_eq!(bodies(&server).await.len(), 1, "never sent again");
     }
 }
+
+/// A success whose body broke off was carried out, even when the retry that followed
+/// fails otherwise: the ticket exists, and the error says so.
+#[tokio::test]
+async fn a_success_seen_on_an_earlier_attempt_is_not_forgotten() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio::spawn(async move {
+        let mut answers = [
+            &b"HTTP/1.1 201 Created\r\ncontent-length: 100\r\n\r\n{\"status\""[..],
+            &b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 40\r\n\r\n{\"statusCode\":400,\"message\":\"no, sorry\"}"[..],
+        ]
+        .into_iter();
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let Some(answer) = answers.next() else { break };
+            let mut request = [0u8; 16384];
+            let _ = stream.read(&mut request).await;
+            let _ = stream.write_all(answer).await;
+            // Closing mid-body cuts the first answer short.
+        }
+    });
+    let err = Client::builder()
+        .base_url(&url)
+        .api_key("tk_test_keys")
+        .backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .build()
+        .expect("valid settings")
+        .create_ticket()
+        .body(ticket())
+        .send()
+        .await
+        .expect_err("400 at last");
+    assert_eq!(err.attempts(), 2, "{err}");
+    assert!(err.carried_out(), "{err}");
+    let key = err.dedup_key().expect("the key");
+    assert!(
+        err.to_string()
+            .ends_with(&format!("the ticket was created (deDuplicationKey {key}; never create it again with another key)")),
+        "{err}"
+    );
+}

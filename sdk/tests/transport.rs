@@ -294,3 +294,53 @@ async fn a_timeout_says_which_limit_ended_it() {
         }
     ));
 }
+
+/// A listener whose accept queue is full: a new connection is never completed.
+async fn unreachable() -> (String, Vec<std::net::TcpStream>, TcpListener) {
+    let socket = TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("bound");
+    let listener = socket.listen(1).expect("listening");
+    let addr = listener.local_addr().expect("an address");
+    // Fill the queue; the kernel then drops further handshakes.
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        let connect = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100));
+        match connect {
+            Ok(stream) => held.push(stream),
+            Err(_) => break,
+        }
+    }
+    (format!("http://{addr}"), held, listener)
+}
+
+#[tokio::test]
+async fn a_connect_timeout_is_named_and_carried_nothing() {
+    let (url, _held, _listener) = unreachable().await;
+    let client = Client::builder()
+        .base_url(&url)
+        .api_key("tk_test_transport")
+        .connect_timeout(Duration::from_millis(200))
+        .timeout(Duration::from_secs(5))
+        .backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .build()
+        .expect("valid settings");
+    let err = update(&client).await;
+    assert!(
+        matches!(
+            err,
+            Error::CommunicationError {
+                timeout: Some(Timeout::Connect(d)),
+                ..
+            } if d == Duration::from_millis(200)
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("could not connect within 200 ms (the connect timeout)"),
+        "{err}"
+    );
+    assert!(!err.earlier_attempt_may_have_created(), "{err}");
+}
