@@ -90,11 +90,11 @@ pub async fn connect(matches: &ArgMatches) -> Result<Connection, Failure> {
                 format!("cannot start the embedded sandbox: {e}"),
             )
         })?;
-        eprintln!(
-            "thena: --sandbox: sending to an embedded sandbox at {}; its tickets are gone \
+        crate::stream::say(format_args!(
+            "--sandbox: sending to an embedded sandbox at {}; its tickets are gone \
              when thena exits",
             sandbox.url()
-        );
+        ));
         let builder = Client::builder()
             .base_url(sandbox.url())
             .api_key(sandbox.api_key());

@@ -326,10 +326,10 @@ async fn import(global: &ArgMatches, options: Options) -> Result<(), Failure> {
     });
     if options.restart && !options.dry_run {
         match std::fs::remove_file(&files.state) {
-            Ok(()) => eprintln!(
-                "thena: --restart: discarded the journal {}",
+            Ok(()) => crate::stream::say(format_args!(
+                "--restart: discarded the journal {}",
                 files.state.display()
-            ),
+            )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
                 return Err(usage(format!(
@@ -403,19 +403,19 @@ async fn import(global: &ArgMatches, options: Options) -> Result<(), Failure> {
         )
     })?;
     rejects.flush()?;
-    eprintln!("thena: {}", tally.summary(&source.name, started.elapsed()));
+    crate::stream::say(tally.summary(&source.name, started.elapsed()));
     if let Some(mapping) = &options.mapping {
         let mapped = mapping.write(&files.state)?;
         if let Mapping::Csv(path) | Mapping::Jsonl(path) = mapping {
-            eprintln!(
-                "thena: {} in {}",
+            crate::stream::say(format_args!(
+                "{} in {}",
                 count(
                     mapped,
                     "row and its ticket is",
                     "rows and their tickets are"
                 ),
                 path.display()
-            );
+            ));
         }
     }
     conclude(ending, &tally, &source.name, rejects.path(), &files.state)
@@ -473,10 +473,10 @@ fn check_rows(
             Err(problem) => {
                 tally.invalid += 1;
                 if options.dry_run || tally.invalid <= INVALID_SHOWN {
-                    eprintln!(
-                        "thena: row {} (line {}): {}",
+                    crate::stream::say(format_args!(
+                        "row {} (line {}): {}",
                         row.number, row.line, problem.message
-                    );
+                    ));
                 }
             }
             Ok((_, key)) => {
@@ -492,10 +492,10 @@ fn check_rows(
         }
     }
     if !options.dry_run && tally.invalid > INVALID_SHOWN {
-        eprintln!(
-            "thena: and {} more; all are listed in the rejects file",
+        crate::stream::say(format_args!(
+            "and {} more; all are listed in the rejects file",
             count(tally.invalid - INVALID_SHOWN, "invalid row", "invalid rows")
-        );
+        ));
     }
     Ok(fresh)
 }
@@ -549,15 +549,15 @@ fn changed_rows(earlier: &Earlier, state: &Path, fresh: u64) -> Result<(), Failu
         )));
     }
     if !by_content {
-        eprintln!(
-            "thena: {} no longer in the input (rows {rows}, as numbered then); their tickets \
+        crate::stream::say(format_args!(
+            "{} no longer in the input (rows {rows}, as numbered then); their tickets \
              stay",
             count(
                 missing.len() as u64,
                 "row sent by an earlier run is",
                 "rows sent by earlier runs are"
             )
-        );
+        ));
         return Ok(());
     }
     Err(usage(format!(
@@ -581,13 +581,13 @@ fn dry_run(source: &Source, tally: &Tally, state: &Path) -> Result<(), Failure> 
         0 => String::new(),
         done => format!("; {done} done by earlier runs ({})", state.display()),
     };
-    eprintln!(
-        "thena: dry run of {}: {} rows, {} valid, {} invalid{journal}; nothing was sent",
+    crate::stream::say(format_args!(
+        "dry run of {}: {} rows, {} valid, {} invalid{journal}; nothing was sent",
         source.name,
         tally.rows,
         tally.rows - tally.invalid,
         tally.invalid
-    );
+    ));
     match tally.invalid {
         0 => Ok(()),
         n => Err(usage(format!(

@@ -284,10 +284,10 @@ impl Driver<'_> {
             let _ = self.journal.flush();
             let _ = self.rejects.flush();
             self.progress.finish();
-            eprintln!(
-                "thena: interrupted again: stopped at once; run the same command again to \
+            crate::stream::say(format_args!(
+                "interrupted again: stopped at once; run the same command again to \
                  resume"
-            );
+            ));
             std::process::exit(Status::Failed as i32);
         }
         self.progress.say(&format!(
@@ -503,7 +503,9 @@ fn interrupts() -> mpsc::UnboundedReceiver<()> {
     tokio::spawn(async move {
         while presses.next().await {
             if sender.send(()).is_err() {
-                eprintln!("thena: interrupted; run the same command again to finish");
+                crate::stream::say(format_args!(
+                    "interrupted; run the same command again to finish"
+                ));
                 std::process::exit(Status::Failed as i32);
             }
         }

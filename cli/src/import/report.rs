@@ -256,7 +256,7 @@ impl Mapping {
         };
         let out: Box<dyn Write> = match &partial {
             Some(partial) => Box::new(File::create(partial).map_err(|e| fail(&e))?),
-            None => Box::new(io::stdout().lock()),
+            None => Box::new(crate::stream::stdout()),
         };
         let mut sink = match self {
             Self::Csv(_) => {

@@ -6,6 +6,7 @@ mod exit_codes;
 mod help;
 mod import;
 mod import_crash;
+mod streams;
 mod tickets;
 
 use std::ffi::OsStr;
