@@ -78,6 +78,13 @@ impl Progress {
         }
     }
 
+    /// Removes the bar for good; progress goes on as log lines.
+    pub fn drop_bar(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+
     /// Removes the bar; the summary follows.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {

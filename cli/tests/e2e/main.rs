@@ -5,6 +5,7 @@
 mod exit_codes;
 mod help;
 mod import;
+mod import_cases;
 mod import_crash;
 mod streams;
 mod tickets;
