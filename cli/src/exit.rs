@@ -110,6 +110,21 @@ mod tests {
     }
 
     #[test]
+    fn help_lists_every_status() {
+        for status in [
+            Status::Usage,
+            Status::Refused,
+            Status::Failed,
+            Status::Config,
+            Status::OutputLost,
+            Status::Busy,
+        ] {
+            let line = format!("\n  {}  ", status as u8);
+            assert!(HELP.contains(&line), "{status:?} is not in --help");
+        }
+    }
+
+    #[test]
     fn configuration_errors_exit_with_5() {
         let failure = Failure::from(thena_sdk::ConfigError::MissingApiKey);
         assert_eq!(failure.status, Status::Config);

@@ -66,18 +66,23 @@ deDuplicationKey, else one derived from --id-column (the source system's ticket 
 recommended), else from the row's content and its number among identical rows. The
 platform never makes two tickets of one key, so a row sent twice is one ticket.
 
-Files:
+Files (the input is only ever read; no file is written over that is not of its kind):
   FILE.thena-import  the journal (--state): every row sent and its outcome. Run the same
                      command again after any stop: done rows are skipped, rows in
                      flight are sent again with their keys.
-  FILE.rejects.jsonl the rows refused by the spec or the API, with the reason
+  FILE.thena-import.lock
+                     held for the whole run, naming the process: one import per journal
+  FILE.rejects.jsonl the rows refused by the spec or the API, with the reason; only when
+                     a row is refused (--rejects names another file). A rehearsal
+                     (--sandbox) writes FILE.sandbox-rejects.jsonl instead
   --output FILE      the rows with their tickets (row, sourceId, outcome, key, id,
                      ticketIdentifier), from the journal: every run's
 
 Exit status: 0 every row has its ticket; 2 the input or the options are unusable
 (nothing sent); 3 rows were rejected (fix them and run again) or the API refuses the
-import; 4 rows are still to send (failures after retries, Ctrl-C): run again;
-5 configuration error.";
+import; 4 rows are still to send (failures after retries, Ctrl-C, SIGTERM): run again;
+5 configuration error; 6 every row is done but the mapping (--output) could not be
+written: run again to write it; 7 another import holds the journal.";
 
 /// `thena tickets import`.
 pub fn command() -> Command {
