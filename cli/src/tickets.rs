@@ -55,7 +55,7 @@ pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
 /// Sends the request; the ticket, and what was done as a phrase that names the ticket
 /// (and a create's key, with which the create can be sent again safely).
 async fn send(global: &ArgMatches, request: Request) -> Result<(Ticket, String), Failure> {
-    let connection = config::connect(global).await?;
+    let connection = config::connect(global, false).await?;
     let client = &connection.client;
     let (response, verb) = match request {
         Request::Create(body) => (client.create_ticket().body(body).send().await?, "created"),
