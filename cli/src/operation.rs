@@ -197,4 +197,32 @@ mod tests {
             assert!(shown.contains(flag) && shown.contains(rule), "{shown}");
         }
     }
+
+    #[test]
+    fn numbers_that_json_cannot_carry_exactly_are_refused() {
+        for exact in [
+            r#"{"n": 18446744073709551615, "m": -9223372036854775808}"#,
+            r#"{"x": 0.1, "y": 1e300, "z": 123456789012345.0, "s": "12345678901234567890123"}"#,
+        ] {
+            assert!(exact_json(exact).is_ok(), "{exact}");
+        }
+        for (text, number) in [
+            (
+                r#"{"n": 12345678901234567890123}"#,
+                "12345678901234567890123",
+            ),
+            (r#"[18446744073709551616]"#, "18446744073709551616"),
+            (r#"{"x": 0.30000000000000000001}"#, "0.30000000000000000001"),
+            (
+                r#"{"a": "\"", "b": -99999999999999999999}"#,
+                "-99999999999999999999",
+            ),
+        ] {
+            let err = exact_json(text).expect_err(text);
+            assert!(
+                err.contains(&format!("the number {number} cannot be sent exactly")),
+                "{err}"
+            );
+        }
+    }
 }

@@ -522,4 +522,24 @@ mod tests {
         let err = source.rows().err().expect("no header");
         assert!(err.to_string().contains("no header row"), "{err}");
     }
+
+    #[test]
+    fn a_quote_left_open_at_the_end_names_the_line_it_opened_on() {
+        let text = "title,description\nA,\"fine, \"\"quoted\"\"\"\nB,x\"y\nC,\"open\nD,d\n";
+        let file = TempFile::new("open.csv", text);
+        let source = Source::file(Path::new(file.path()), Format::Csv).expect("readable");
+        let mut rows = source.rows().expect("rows");
+        assert!(rows.next().is_some_and(|row| row.is_ok()), "a closed quote");
+        assert!(
+            rows.next().is_some_and(|row| row.is_ok()),
+            "a quote inside a field"
+        );
+        let err = rows.next().expect("a third row").expect_err("unterminated");
+        assert!(
+            err.to_string().contains(
+                "row 3 (line 4): unterminated CSV quoted field: the quote opened on line 4"
+            ),
+            "{err}"
+        );
+    }
 }
