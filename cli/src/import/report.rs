@@ -134,6 +134,11 @@ pub struct Rejects {
 impl Rejects {
     /// The rejects file at `path`, empty.
     pub fn new(path: PathBuf) -> Result<Self, Failure> {
+        // Nothing is touched where there is nothing to remove: on a read-only file
+        // system even removing a file that is not there fails.
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Ok(Self { path, out: None });
+        }
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(unwritable(&path, &e)),
             _ => Ok(Self { path, out: None }),
