@@ -64,12 +64,14 @@ fn read(source: &str) -> Result<Map<String, Value>, Failure> {
             .map_err(|e| usage(format!("--json-body {source}: cannot read it: {e}")))?;
         (text, source.to_owned())
     };
-    match serde_json::from_str(&text) {
+    // A byte-order mark, as some editors write, is not part of the JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    match crate::operation::exact_json(text) {
         Ok(Value::Object(properties)) => Ok(properties),
         Ok(_) => Err(usage(format!(
             "--json-body {name}: the body must be a JSON object"
         ))),
-        Err(e) => Err(usage(format!("--json-body {name}: not valid JSON: {e}"))),
+        Err(e) => Err(usage(format!("--json-body {name}: {e}"))),
     }
 }
 
@@ -93,12 +95,14 @@ pub enum Invalid {
 }
 
 /// The typed body of a JSON object, checked against every rule of the spec: names,
-/// required properties, and through the generated type's own deserializer, types and
+/// required properties (a property whose value is null is absent), and through the generated type's own deserializer, types and
 /// length limits. The first problem found is returned.
 pub fn check<T: DeserializeOwned>(
     body: &Body,
-    properties: Map<String, Value>,
+    mut properties: Map<String, Value>,
 ) -> Result<T, Invalid> {
+    // One rule for every property: null is absent, as an empty CSV cell is.
+    properties.retain(|name, value| !(value.is_null() && body.flag(name).is_some()));
     if !body.other_properties {
         let unknown: Vec<String> = properties
             .keys()

@@ -4,7 +4,7 @@
 use clap::{Arg, ArgMatches, Command, value_parser};
 use clap_complete::Shell;
 
-use crate::exit::Failure;
+use crate::exit::{Failure, Status};
 
 /// The command's name in the tree.
 pub const NAME: &str = "completions";
@@ -28,10 +28,18 @@ pub fn command() -> Command {
         )
 }
 
-/// Writes the script for the chosen shell to stdout.
+/// Writes the script for the chosen shell to stdout: built whole first, so that a
+/// closed or full stdout is an error to report, not a panic inside the generator.
 pub fn run(matches: &ArgMatches, mut tree: Command) -> Result<(), Failure> {
-    if let Some(&shell) = matches.get_one::<Shell>("shell") {
-        clap_complete::generate(shell, &mut tree, "thena", &mut std::io::stdout());
-    }
-    Ok(())
+    let Some(&shell) = matches.get_one::<Shell>("shell") else {
+        return Ok(());
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut tree, "thena", &mut script);
+    crate::stream::data(&script).map_err(|e| {
+        Failure::new(
+            Status::OutputLost,
+            format!("cannot write the completion script to stdout: {e}"),
+        )
+    })
 }

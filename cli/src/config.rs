@@ -81,20 +81,26 @@ pub struct Connection {
 }
 
 /// Configures the client from the environment and the flags, or starts the embedded
-/// sandbox for `--sandbox`. Must run inside a tokio runtime.
-pub async fn connect(matches: &ArgMatches) -> Result<Connection, Failure> {
+/// sandbox for `--sandbox`; a `rehearsal`'s (an import's) keeps only what
+/// deduplication needs, so that a million rows fit in memory. Must run inside a tokio
+/// runtime.
+pub async fn connect(matches: &ArgMatches, rehearsal: bool) -> Result<Connection, Failure> {
     let (builder, sandbox) = if sandbox(matches) {
-        let sandbox = Sandbox::start().await.map_err(|e| {
+        let settings = match rehearsal {
+            true => Sandbox::builder().keys_only().request_log(0),
+            false => Sandbox::builder(),
+        };
+        let sandbox = settings.start().await.map_err(|e| {
             Failure::new(
                 Status::Config,
                 format!("cannot start the embedded sandbox: {e}"),
             )
         })?;
-        eprintln!(
-            "thena: --sandbox: sending to an embedded sandbox at {}; its tickets are gone \
+        crate::stream::say(format_args!(
+            "--sandbox: sending to an embedded sandbox at {}; its tickets are gone \
              when thena exits",
             sandbox.url()
-        );
+        ));
         let builder = Client::builder()
             .base_url(sandbox.url())
             .api_key(sandbox.api_key());

@@ -15,7 +15,13 @@ Exit status:
   4  the server or the network failed, after retries (5xx, 408, 429, timeouts, no
      answer, an answer that does not decode): trying again later may succeed
   5  configuration error: no API key, an unusable base URL, the embedded sandbox
-     could not start";
+     could not start
+  6  done, but the output was lost: the ticket was created or updated (or every row
+     of an import is done) and writing the result failed (a full disk, a closed
+     pipe); the message on stderr names what was done. Do not retry blindly: a
+     create run again without its deDuplicationKey makes a second ticket
+  7  busy: another import holds the journal (--state); the message names its
+     process. Run again once it has finished";
 
 /// Why `thena` stops without success. Every failure has one of these; 1 is not used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +34,10 @@ pub enum Status {
     Failed = 4,
     /// The client could not be set up.
     Config = 5,
+    /// The work was done, but its output (the ticket, the mapping) could not be written.
+    OutputLost = 6,
+    /// Another import holds the journal.
+    Busy = 7,
 }
 
 /// A failure: its status and the message printed as `thena: <message>` on stderr.
@@ -53,7 +63,7 @@ impl Failure {
 
     /// Prints the message on stderr and gives the exit status.
     pub fn report(self) -> ExitCode {
-        eprintln!("thena: {self}");
+        crate::stream::say(&self);
         ExitCode::from(self.status as u8)
     }
 }
@@ -97,6 +107,21 @@ mod tests {
         ));
         assert_eq!(failure.status, Status::Usage);
         assert_eq!(failure.message, "invalid request: id must not be empty");
+    }
+
+    #[test]
+    fn help_lists_every_status() {
+        for status in [
+            Status::Usage,
+            Status::Refused,
+            Status::Failed,
+            Status::Config,
+            Status::OutputLost,
+            Status::Busy,
+        ] {
+            let line = format!("\n  {}  ", status as u8);
+            assert!(HELP.contains(&line), "{status:?} is not in --help");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod generated;
 mod import;
 mod operation;
 mod output;
+mod stream;
 #[cfg(test)]
 mod test_file;
 mod tickets;

@@ -68,7 +68,68 @@ pub fn date_time(text: &str) -> Result<Value, String> {
 
 /// The value parser of objects, arrays of objects and free-form properties: JSON text.
 pub fn json(text: &str) -> Result<Value, String> {
-    serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))
+    exact_json(text)
+}
+
+/// JSON text as a value, refusing a number that would not reach the API as written: an
+/// integer beyond 64 bits, or a decimal of more than 15 significant digits, would go as
+/// the nearest double (`12345678901234567890123` as `1.2345678901234568e22`). Such a
+/// number can be sent as a string. A decimal of up to 15 digits keeps its value.
+pub fn exact_json(text: &str) -> Result<Value, String> {
+    let value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    match inexact_number(text) {
+        Some(number) => Err(format!(
+            "the number {number} cannot be sent exactly (JSON numbers travel as 64-bit \
+             integers or doubles): write it as a string, \"{number}\""
+        )),
+        None => Ok(value),
+    }
+}
+
+/// The first number in valid JSON text that a double or a 64-bit integer cannot hold.
+fn inexact_number(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' => i += 2,
+                        b'"' => {
+                            i += 1;
+                            break;
+                        }
+                        _ => i += 1,
+                    }
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < bytes.len()
+                    && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
+                    i += 1;
+                }
+                let number = &text[start..i];
+                if !exact(number) {
+                    return Some(number);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn exact(number: &str) -> bool {
+    if number.bytes().all(|b| b == b'-' || b.is_ascii_digit()) {
+        return number.parse::<i64>().is_ok() || number.parse::<u64>().is_ok();
+    }
+    let mantissa = number.split(['e', 'E']).next().unwrap_or_default();
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    digits.trim_start_matches('0').trim_end_matches('0').len() <= 15
 }
 
 #[cfg(test)]
@@ -134,6 +195,34 @@ mod tests {
                 .expect_err(flag);
             let shown = err.to_string();
             assert!(shown.contains(flag) && shown.contains(rule), "{shown}");
+        }
+    }
+
+    #[test]
+    fn numbers_that_json_cannot_carry_exactly_are_refused() {
+        for exact in [
+            r#"{"n": 18446744073709551615, "m": -9223372036854775808}"#,
+            r#"{"x": 0.1, "y": 1e300, "z": 123456789012345.0, "s": "12345678901234567890123"}"#,
+        ] {
+            assert!(exact_json(exact).is_ok(), "{exact}");
+        }
+        for (text, number) in [
+            (
+                r#"{"n": 12345678901234567890123}"#,
+                "12345678901234567890123",
+            ),
+            (r#"[18446744073709551616]"#, "18446744073709551616"),
+            (r#"{"x": 0.30000000000000000001}"#, "0.30000000000000000001"),
+            (
+                r#"{"a": "\"", "b": -99999999999999999999}"#,
+                "-99999999999999999999",
+            ),
+        ] {
+            let err = exact_json(text).expect_err(text);
+            assert!(
+                err.contains(&format!("the number {number} cannot be sent exactly")),
+                "{err}"
+            );
         }
     }
 }

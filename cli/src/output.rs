@@ -1,7 +1,7 @@
 //! What `thena` prints on stdout: the ticket, as JSON or as a table. Everything else
 //! (messages, warnings, errors) goes to stderr, so that stdout can be piped into `jq`.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 
 use clap::{Arg, ArgMatches};
 use serde_json::Value;
@@ -44,25 +44,24 @@ pub fn arg() -> Arg {
         .help("How the ticket is printed: json, or table (its main fields as aligned text)")
 }
 
-/// Prints the ticket on stdout in the format `--output` asks for.
-pub fn print(ticket: &Ticket, matches: &ArgMatches) -> Result<(), Failure> {
-    let json = serde_json::to_value(ticket)
-        .map_err(|e| Failure::new(Status::Failed, format!("cannot show the ticket: {e}")))?;
-    let stdout = io::stdout();
+/// Prints the ticket on stdout in the format `--output` asks for. The request has
+/// succeeded by then: a failure to print is [`Status::OutputLost`], and its message
+/// says what was `done` (the ticket's id, the key of a create), so that nobody runs the
+/// command again to get the output and makes a second ticket.
+pub fn print(ticket: &Ticket, matches: &ArgMatches, done: &str) -> Result<(), Failure> {
+    let lost = |e: &dyn std::fmt::Display| {
+        Failure::new(
+            Status::OutputLost,
+            format!("{done}, but writing it to stdout failed: {e}"),
+        )
+    };
+    let json = serde_json::to_value(ticket).map_err(|e| lost(&e))?;
     let text = match matches.get_one::<String>(OUTPUT).map(String::as_str) {
         Some("table") => table(&json),
-        _ if stdout.is_terminal() => format!("{json:#}"),
+        _ if io::stdout().is_terminal() => format!("{json:#}"),
         _ => json.to_string(),
     };
-    match writeln!(stdout.lock(), "{text}") {
-        // The reader has gone (`| head`): nothing is left to tell it.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::new(
-            Status::Failed,
-            format!("the request succeeded, but writing the ticket to stdout failed: {e}"),
-        )),
-        Ok(()) => Ok(()),
-    }
+    crate::stream::data(format!("{text}\n").as_bytes()).map_err(|e| lost(&e))
 }
 
 /// The main fields, one per line, values aligned; `-` for a field the ticket lacks.

@@ -48,16 +48,40 @@ pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::new(Status::Config, format!("cannot start the runtime: {e}")))?;
-    let ticket = runtime.block_on(send(global, request))?;
-    output::print(&ticket, global)
+    let (ticket, done) = runtime.block_on(send(global, request))?;
+    output::print(&ticket, global, &done)
 }
 
-async fn send(global: &ArgMatches, request: Request) -> Result<Ticket, Failure> {
-    let connection = config::connect(global).await?;
+/// Sends the request; the ticket, and what was done as a phrase that names the ticket
+/// (and a create's key, with which the create can be sent again safely).
+async fn send(global: &ArgMatches, request: Request) -> Result<(Ticket, String), Failure> {
+    let connection = config::connect(global, false).await?;
     let client = &connection.client;
-    let response = match request {
-        Request::Create(body) => client.create_ticket().body(body).send().await?,
-        Request::Update { id, body } => client.update_ticket().id(id).body(body).send().await?,
+    let (response, verb) = match request {
+        Request::Create(body) => (client.create_ticket().body(body).send().await?, "created"),
+        Request::Update { id, body } => (
+            client.update_ticket().id(id).body(body).send().await?,
+            "updated",
+        ),
     };
-    Ok(response.into_inner().data)
+    let key = response.head().dedup_key().map(str::to_owned);
+    let mut facts = Vec::new();
+    let ticket = response.into_inner().data;
+    if let Some(id) = &ticket.id {
+        facts.push(format!("id {id}"));
+    }
+    if let Some(identifier) = &ticket.ticket_identifier {
+        facts.push(format!("ticketIdentifier {identifier}"));
+    }
+    if let Some(key) = &key {
+        facts.push(format!(
+            "deDuplicationKey {key}: a create sent again with this key makes no second \
+             ticket, without it it does"
+        ));
+    }
+    let done = match facts.is_empty() {
+        true => format!("the ticket was {verb}"),
+        false => format!("the ticket was {verb} ({})", facts.join(", ")),
+    };
+    Ok((ticket, done))
 }

@@ -7,7 +7,9 @@
 //!   JSON); `DELETE` removes them all.
 //! - `GET /_sandbox/chaos`: the chaos in force, or `null`; `POST` sets it (a [`Chaos`]
 //!   as JSON: `{"rate": 0.05, "seed": 7}`); `DELETE` turns it off.
-//! - `GET /_sandbox/requests`: the request log, oldest first; `DELETE` empties it.
+//! - `GET /_sandbox/requests`: the request log, oldest first (the most recent requests,
+//!   as many as its capacity), with `x-sandbox-requests-dropped`: how many older ones it
+//!   forgot; `DELETE` empties it.
 
 use std::sync::Arc;
 
@@ -23,6 +25,9 @@ use crate::chaos::Chaos;
 use crate::faults::Fault;
 use crate::reply::Reply;
 use crate::state::Shared;
+
+/// The header of `GET /_sandbox/requests` that counts the requests the log forgot.
+const DROPPED_HEADER: &str = "x-sandbox-requests-dropped";
 
 /// Where the control API lives.
 pub(crate) const PREFIX: &str = "/_sandbox";
@@ -106,7 +111,12 @@ async fn clear_chaos(State(shared): State<Arc<Shared>>) -> StatusCode {
 }
 
 async fn requests(State(shared): State<Arc<Shared>>) -> Response {
-    Json(shared.log.all()).into_response()
+    let mut response = Json(shared.log.all()).into_response();
+    response.headers_mut().insert(
+        DROPPED_HEADER,
+        axum::http::HeaderValue::from(shared.log.dropped()),
+    );
+    response
 }
 
 async fn clear_requests(State(shared): State<Arc<Shared>>) -> StatusCode {

@@ -101,12 +101,19 @@ impl Sandbox {
         self.shared.store.list(None)
     }
 
-    /// The API requests received so far (the last 10,000), oldest first.
+    /// The API requests received so far, oldest first: the most recent ones, as many as
+    /// [`SandboxBuilder::request_log`] allows (10,000 by default).
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.log.all()
     }
 
-    /// Empties the request log.
+    /// How many requests the log has forgotten to stay within its capacity, since it
+    /// was last emptied.
+    pub fn requests_dropped(&self) -> u64 {
+        self.shared.log.dropped()
+    }
+
+    /// Empties the request log, and the count of requests it forgot.
     pub fn clear_requests(&self) {
         self.shared.log.clear();
     }
@@ -170,6 +177,8 @@ pub struct SandboxBuilder {
     rate_limit: RateLimit,
     on_duplicate: OnDuplicate,
     chaos: Option<Chaos>,
+    request_log: usize,
+    keys_only: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -180,6 +189,8 @@ impl Default for SandboxBuilder {
             rate_limit: RateLimit::DEFAULT,
             on_duplicate: OnDuplicate::Replay,
             chaos: None,
+            request_log: requests::DEFAULT_CAPACITY,
+            keys_only: false,
         }
     }
 }
@@ -210,6 +221,23 @@ impl SandboxBuilder {
         self
     }
 
+    /// How many requests the log keeps, the most recent (default 10,000; 0 keeps
+    /// none). Older ones are forgotten and counted ([`Sandbox::requests_dropped`]), so
+    /// that a long soak stays within a bound.
+    pub fn request_log(mut self, capacity: usize) -> Self {
+        self.request_log = capacity;
+        self
+    }
+
+    /// Keeps of each ticket only what deduplication needs (its key's 64-bit fingerprint,
+    /// its id and `ticketIdentifier`: about 70 bytes), for a rehearsal of a large
+    /// import. A reused key is answered with a ticket of those fields only; the tickets
+    /// cannot be listed ([`Sandbox::tickets`] is empty) or updated (404).
+    pub fn keys_only(mut self) -> Self {
+        self.keys_only = true;
+        self
+    }
+
     /// Starts in chaos mode: each API request meets a random fault with the chaos's
     /// probability (default: no chaos).
     pub fn chaos(mut self, chaos: Chaos) -> Self {
@@ -233,6 +261,10 @@ impl SandboxBuilder {
             self.api_key.clone(),
             self.rate_limit,
             self.on_duplicate,
+            state::Memory {
+                request_log: self.request_log,
+                keys_only: self.keys_only,
+            },
         ));
         shared.chaos.set(self.chaos);
         let (stop, stopped) = oneshot::channel();

@@ -24,6 +24,8 @@ options:
                          503, 429 with Retry-After: 1, a connection dropped before or
                          after processing, a body cut short; the request log says which
   --seed N               makes the chaos's choices reproducible
+  --request-log N        the request log keeps the N most recent requests (default
+                         10000) and counts the others (x-sandbox-requests-dropped)
   -h, --help             this text
 
 Tests control it under /_sandbox: GET /_sandbox/tickets, GET/POST/DELETE /_sandbox/faults,
@@ -133,6 +135,13 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<SandboxBuilder>, S
                         .map_err(|_| format!("--seed {n:?}: not a whole number"))?,
                 );
                 builder
+            }
+            "--request-log" => {
+                let n = value()?;
+                builder.request_log(
+                    n.parse()
+                        .map_err(|_| format!("--request-log {n:?}: not a whole number"))?,
+                )
             }
             _ => return Err(format!("unknown argument {flag:?}")),
         };

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::faults::{FaultKind, Route};
 
-/// How many records the log keeps; older ones are forgotten first.
-const CAPACITY: usize = 10_000;
+/// How many records the log keeps unless told otherwise; older ones are forgotten first.
+pub(crate) const DEFAULT_CAPACITY: usize = 10_000;
 
 /// Headers the log leaves out because they carry credentials.
 const SECRET_HEADERS: &[&str] = &["x-api-key", "authorization", "cookie"];
@@ -90,23 +90,44 @@ impl RequestRecord {
     }
 }
 
-/// The last [`CAPACITY`] requests, oldest first.
-#[derive(Default)]
+/// The most recent requests, oldest first, at most `capacity` of them, and how many
+/// older ones were forgotten: a long soak stays within a bound.
 pub(crate) struct RequestLog {
-    records: Mutex<VecDeque<RequestRecord>>,
+    records: Mutex<Records>,
+}
+
+struct Records {
+    kept: VecDeque<RequestRecord>,
+    capacity: usize,
+    dropped: u64,
 }
 
 impl RequestLog {
-    fn lock(&self) -> MutexGuard<'_, VecDeque<RequestRecord>> {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            records: Mutex::new(Records {
+                kept: VecDeque::new(),
+                capacity,
+                dropped: 0,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Records> {
         self.records.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn push(&self, record: RequestRecord) {
         let mut records = self.lock();
-        if records.len() == CAPACITY {
-            records.pop_front();
+        if records.capacity == 0 {
+            records.dropped += 1;
+            return;
         }
-        records.push_back(record);
+        if records.kept.len() >= records.capacity {
+            records.kept.pop_front();
+            records.dropped += 1;
+        }
+        records.kept.push_back(record);
     }
 
     /// A record that goes into the log when the handling of its request ends, however it
@@ -117,11 +138,19 @@ impl RequestLog {
     }
 
     pub(crate) fn all(&self) -> Vec<RequestRecord> {
-        self.lock().iter().cloned().collect()
+        self.lock().kept.iter().cloned().collect()
     }
 
+    /// How many records were forgotten to keep within the capacity.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.lock().dropped
+    }
+
+    /// Forgets every record, and the count of those forgotten before.
     pub(crate) fn clear(&self) {
-        self.lock().clear();
+        let mut records = self.lock();
+        records.kept.clear();
+        records.dropped = 0;
     }
 }
 
@@ -153,6 +182,25 @@ mod tests {
     use axum::http::HeaderValue;
 
     use super::*;
+
+    fn record(path: &str) -> RequestRecord {
+        RequestRecord::new("GET", path, None, &HeaderMap::new(), ApiKeyCheck::Valid)
+    }
+
+    #[test]
+    fn the_log_keeps_the_most_recent_and_counts_the_rest() {
+        let log = RequestLog::new(2);
+        for path in ["/a", "/b", "/c"] {
+            log.push(record(path));
+        }
+        let paths: Vec<String> = log.all().into_iter().map(|r| r.path).collect();
+        assert_eq!(paths, ["/b", "/c"]);
+        assert_eq!(log.dropped(), 1);
+
+        let none = RequestLog::new(0);
+        none.push(record("/a"));
+        assert_eq!((none.all().len(), none.dropped()), (0, 1));
+    }
 
     #[test]
     fn credentials_are_left_out_and_repeated_headers_joined() {

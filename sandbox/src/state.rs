@@ -9,6 +9,15 @@ use crate::rate_limit::{Limiter, RateLimit};
 use crate::requests::{ApiKeyCheck, RequestLog};
 use crate::store::Store;
 
+/// What a sandbox keeps in memory.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Memory {
+    /// The request log's capacity.
+    pub(crate) request_log: usize,
+    /// Whether only what deduplication needs is kept of each ticket.
+    pub(crate) keys_only: bool,
+}
+
 pub(crate) struct Shared {
     api_key: String,
     pub(crate) store: Store,
@@ -20,15 +29,20 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(api_key: String, rate_limit: RateLimit, on_duplicate: OnDuplicate) -> Self {
+    pub(crate) fn new(
+        api_key: String,
+        rate_limit: RateLimit,
+        on_duplicate: OnDuplicate,
+        memory: Memory,
+    ) -> Self {
         Self {
             api_key,
             on_duplicate,
-            store: Store::default(),
+            store: Store::new(memory.keys_only),
             faults: Faults::default(),
             chaos: ChaosState::default(),
             limiter: Limiter::new(rate_limit),
-            log: RequestLog::default(),
+            log: RequestLog::new(memory.request_log),
         }
     }
 

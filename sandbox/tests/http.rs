@@ -249,3 +249,80 @@ async fn an_id_that_is_not_utf8_gets_a_logged_error_response_with_the_headers() 
     assert_eq!(log[0].status, Some(400));
     assert_eq!(log[0].path, "/v1/tickets/%FF%FE");
 }
+
+#[tokio::test]
+async fn the_request_log_keeps_the_most_recent_and_counts_what_it_forgot() {
+    let sandbox = Sandbox::builder()
+        .request_log(2)
+        .start()
+        .await
+        .expect("the sandbox starts");
+    let http = common::http();
+    for team in ["t1", "t2", "t3", "t4", "t5"] {
+        let created = common::create(
+            &http,
+            sandbox.url(),
+            sandbox.api_key(),
+            &common::ticket(team),
+        )
+        .send()
+        .await
+        .expect("an answer");
+        assert_eq!(created.status(), 201);
+    }
+    assert_eq!(sandbox.requests().len(), 2);
+    assert_eq!(sandbox.requests_dropped(), 3);
+    let log = http
+        .get(format!("{}/_sandbox/requests", sandbox.url()))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(
+        log.headers()
+            .get("x-sandbox-requests-dropped")
+            .and_then(|v| v.to_str().ok()),
+        Some("3")
+    );
+    let records: Vec<Value> = log.json().await.expect("JSON");
+    assert_eq!(records.len(), 2);
+}
+
+#[tokio::test]
+async fn a_sandbox_that_keeps_only_keys_replays_a_reused_key_with_its_id() {
+    let sandbox = Sandbox::builder()
+        .keys_only()
+        .start()
+        .await
+        .expect("the sandbox starts");
+    let http = common::http();
+    let mut body = common::ticket("team_1");
+    body["deDuplicationKey"] = json!("k-1");
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let answer = common::create(&http, sandbox.url(), sandbox.api_key(), &body)
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(answer.status(), 201);
+        let answer: Value = answer.json().await.expect("JSON");
+        answers.push(answer["data"].clone());
+    }
+    assert_eq!(answers[0]["id"], answers[1]["id"]);
+    assert_eq!(
+        answers[0]["ticketIdentifier"],
+        answers[1]["ticketIdentifier"]
+    );
+    assert_eq!(answers[1]["ticketId"], 1);
+    // Another key is another ticket; none is kept whole.
+    body["deDuplicationKey"] = json!("k-2");
+    let other: Value = common::create(&http, sandbox.url(), sandbox.api_key(), &body)
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    assert_ne!(other["data"]["id"], answers[0]["id"]);
+    assert_eq!(other["data"]["ticketId"], 2);
+    assert!(sandbox.tickets().is_empty());
+}

@@ -93,15 +93,24 @@ impl Columns {
         let mut csv = Vec::with_capacity(header.len());
         let mut unknown = Vec::new();
         for (i, name) in header.iter().enumerate() {
-            if header.iter().take(i).any(|earlier| earlier == name) {
+            // Columns without a name (a spreadsheet's trailing empty cells) name nothing
+            // twice.
+            if !name.is_empty() && header.iter().take(i).any(|earlier| earlier == name) {
                 return Err(usage(format!("the header names column {name:?} twice")));
             }
             csv.push(match CREATE_TICKET_BODY.flag(name) {
                 Some(flag) => Column::Property(flag),
                 None if id_column.as_deref() == Some(name) => Column::Id,
                 None if ignore_unknown => Column::Ignored,
+                None if name.is_empty() => {
+                    unknown.push(format!("{} (no name)", i + 1));
+                    Column::Ignored
+                }
                 None => {
-                    unknown.push(format!("{name:?}"));
+                    unknown.push(match similar(name) {
+                        Some(property) => format!("{name:?} (did you mean {property}?)"),
+                        None => format!("{name:?}"),
+                    });
                     Column::Ignored
                 }
             });
@@ -251,10 +260,10 @@ impl Columns {
     }
 
     fn json_properties(&self, line: &str) -> Result<(Map<String, Value>, Option<String>), Problem> {
-        let mut properties = match serde_json::from_str(line) {
+        let mut properties = match crate::operation::exact_json(line) {
             Ok(Value::Object(properties)) => properties,
             Ok(_) => return Err(Problem::row("not a JSON object".to_owned())),
-            Err(e) => return Err(Problem::row(format!("not valid JSON: {e}"))),
+            Err(e) => return Err(Problem::row(e)),
         };
         let Some(column) = &self.id_column else {
             return Ok((properties, None));
@@ -273,6 +282,34 @@ impl Columns {
             )),
             _ => Err(Problem::of(column, format!("no {column} (--id-column)"))),
         }
+    }
+
+    /// A warning about a CSV row with a quoted field over several lines, one of which
+    /// has as many commas as a row: likely rows swallowed by a stray quote that closes
+    /// further down.
+    pub fn swallowed(&self, row: &Row) -> Option<String> {
+        let Ok(Content::Csv(record)) = &row.content else {
+            return None;
+        };
+        let commas = self.csv.len().saturating_sub(1).max(1);
+        let (column, lines) = record.iter().enumerate().find_map(|(i, field)| {
+            let lines = field.lines().count();
+            let like_rows = field
+                .lines()
+                .skip(1)
+                .any(|line| line.matches(',').count() >= commas);
+            (like_rows && lines > 1).then_some((i, lines))
+        })?;
+        let name = self
+            .header
+            .as_ref()
+            .and_then(|h| h.get(column))
+            .unwrap_or_default();
+        Some(format!(
+            "row {} (line {}): its quoted field {name:?} spans {lines} lines that look like \
+             rows of their own; if a quote is missing, those rows are part of this one",
+            row.number, row.line
+        ))
     }
 
     /// A row as JSON, as the rejects file shows it: a CSV row as an object of its cells,
@@ -294,16 +331,45 @@ impl Columns {
     }
 }
 
+/// The property a column's name most likely means: the same but for case, or two
+/// letters off.
+fn similar(name: &str) -> Option<&'static str> {
+    let lower = name.to_lowercase();
+    let flags = CREATE_TICKET_BODY.flags.iter().map(|f| f.property);
+    flags
+        .clone()
+        .find(|p| p.to_lowercase() == lower)
+        .or_else(|| {
+            flags
+                .clone()
+                .find(|p| distance(&p.to_lowercase(), &lower) <= 2)
+        })
+}
+
+/// The edit distance between two names (Levenshtein).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// A CSV cell as its property's JSON value: `true`/`false` for booleans (in any case,
 /// as spreadsheets write them), JSON for objects and arrays, the text itself otherwise.
 fn cell_value(flag: &BodyFlag, cell: &str) -> Result<Value, Problem> {
     if flag.repeated || flag.value_name == "JSON" {
-        return serde_json::from_str(cell).map_err(|e| {
-            Problem::of(
-                flag.property,
-                format!("{}: not valid JSON: {e}", flag.property),
-            )
-        });
+        return crate::operation::exact_json(cell)
+            .map_err(|e| Problem::of(flag.property, format!("{}: {e}", flag.property)));
     }
     if flag.value_name == "BOOL" {
         return match cell.to_ascii_lowercase().as_str() {
@@ -408,7 +474,8 @@ mod tests {
             (
                 &["title", "titel"][..],
                 None,
-                "unknown column \"titel\": CreateTicketBody has no such property",
+                "unknown column \"titel\" (did you mean title?): CreateTicketBody has no such \
+                 property",
             ),
             (&["title", "title"], None, "names column \"title\" twice"),
             (

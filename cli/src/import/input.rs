@@ -93,22 +93,28 @@ impl Source {
         })
     }
 
-    /// Standard input, copied to `spool` (removed when the source is dropped).
-    pub fn stdin(spool: PathBuf, format: Format) -> Result<Self, Failure> {
+    /// Input that can be read only once (stdin, a pipe), named `name`, copied to
+    /// `spool` (removed when the source is dropped).
+    pub fn spool(
+        mut from: impl Read,
+        name: &str,
+        spool: PathBuf,
+        format: Format,
+    ) -> Result<Self, Failure> {
         let mut file = File::create(&spool).map_err(|e| {
             Failure::new(
                 Status::Usage,
-                format!("cannot spool stdin to {}: {e}", spool.display()),
+                format!("cannot copy {name} to {}: {e}", spool.display()),
             )
         })?;
         let spool = Spool(spool);
-        let stamp = io::copy(&mut io::stdin().lock(), &mut file)
+        let stamp = io::copy(&mut from, &mut file)
             .and_then(|_| file.sync_all())
             .and_then(|()| Stamp::of(&file))
-            .map_err(|e| unreadable("stdin", &e))?;
+            .map_err(|e| unreadable(name, &e))?;
         Ok(Self {
             path: spool.0.clone(),
-            name: "stdin".to_owned(),
+            name: name.to_owned(),
             format,
             stamp,
             _spool: Some(spool),
@@ -161,15 +167,71 @@ impl Source {
 
 /// The file under the CSV reader, which fails once a row runs past [`LINE_LIMIT`]:
 /// after an unclosed quote, the rest of the file would be one field, held in memory.
+/// It follows the quoting as the reader does (RFC 4180: a field that starts with `"`
+/// is quoted until a `"` that is not doubled), so that a quoted field still open at the
+/// end of the file is caught, with the line where it opened.
 struct Bounded {
     file: File,
     /// Bytes read since the current row began (plus the reader's read-ahead).
     in_row: usize,
+    quoting: Quoting,
+    /// The line being read, counting from 1.
+    line: u64,
+    /// The line where the quoted field being read opened.
+    opened: u64,
+    /// Whether the file has been read to its end.
+    ended: bool,
+}
+
+/// Where the reading is in a CSV field.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    /// At the start of a field.
+    Start,
+    /// In a field that did not start with a quote: quotes in it are text.
+    Plain,
+    /// In a quoted field.
+    Quoted,
+    /// Just after a quote in a quoted field: a second one is a quote in the text,
+    /// anything else closes the field's quotes.
+    Closing,
 }
 
 impl Bounded {
     fn new(file: File) -> Self {
-        Self { file, in_row: 0 }
+        Self {
+            file,
+            in_row: 0,
+            quoting: Quoting::Start,
+            line: 1,
+            opened: 0,
+            ended: false,
+        }
+    }
+
+    fn follow(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            let end = matches!(byte, b',' | b'\n' | b'\r');
+            self.quoting = match (self.quoting, byte) {
+                (Quoting::Quoted, b'"') => Quoting::Closing,
+                (Quoting::Quoted, _) => Quoting::Quoted,
+                (Quoting::Start, b'"') => {
+                    self.opened = self.line;
+                    Quoting::Quoted
+                }
+                (Quoting::Closing, b'"') => Quoting::Quoted,
+                (_, _) if end => Quoting::Start,
+                (_, _) => Quoting::Plain,
+            };
+            if byte == b'\n' {
+                self.line += 1;
+            }
+        }
+    }
+
+    /// The line where a quoted field opened that the end of the file left open.
+    fn unclosed(&self) -> Option<u64> {
+        (self.ended && self.quoting == Quoting::Quoted).then_some(self.opened)
     }
 }
 
@@ -180,6 +242,8 @@ impl Read for Bounded {
         }
         let read = self.file.read(buf)?;
         self.in_row += read;
+        self.ended |= read == 0 && !buf.is_empty();
+        self.follow(&buf[..read]);
         Ok(read)
     }
 }
@@ -260,6 +324,20 @@ impl Rows {
         csv.get_mut().in_row = 0;
         let (line, content) = match csv.read_record(&mut record) {
             Ok(false) => return Ok(None),
+            // The reader has read to the end of the file for this row: it is the last.
+            Ok(true) if csv.get_ref().unclosed().is_some() => {
+                let opened = csv.get_ref().unclosed().unwrap_or_default();
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "row {number} (line {}): unterminated CSV quoted field: the quote \
+                         opened on line {opened} is never closed, so every line after it \
+                         would be part of this row. Close the quote (a quote in a field is \
+                         written \"\"); nothing was sent",
+                        record.position().map_or(0, csv::Position::line)
+                    ),
+                ));
+            }
             Ok(true) => (
                 record.position().map_or(0, csv::Position::line),
                 Ok(Content::Csv(record)),
@@ -443,5 +521,25 @@ mod tests {
         let source = Source::file(Path::new(file.path()), Format::Csv).expect("readable");
         let err = source.rows().err().expect("no header");
         assert!(err.to_string().contains("no header row"), "{err}");
+    }
+
+    #[test]
+    fn a_quote_left_open_at_the_end_names_the_line_it_opened_on() {
+        let text = "title,description\nA,\"fine, \"\"quoted\"\"\"\nB,x\"y\nC,\"open\nD,d\n";
+        let file = TempFile::new("open.csv", text);
+        let source = Source::file(Path::new(file.path()), Format::Csv).expect("readable");
+        let mut rows = source.rows().expect("rows");
+        assert!(rows.next().is_some_and(|row| row.is_ok()), "a closed quote");
+        assert!(
+            rows.next().is_some_and(|row| row.is_ok()),
+            "a quote inside a field"
+        );
+        let err = rows.next().expect("a third row").expect_err("unterminated");
+        assert!(
+            err.to_string().contains(
+                "row 3 (line 4): unterminated CSV quoted field: the quote opened on line 4"
+            ),
+            "{err}"
+        );
     }
 }

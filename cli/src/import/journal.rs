@@ -30,7 +30,7 @@ use crate::import::key;
 /// The journal's format; a journal of another format is refused.
 pub const VERSION: u32 = 1;
 /// How every journal's first line starts (the header's first field).
-const HEADER_START: &[u8] = b"{\"thenaImport\":";
+const HEADER_START: &[u8] = crate::import::files::JOURNAL_START;
 /// The longest the disk may lag behind the journal.
 pub const SYNC_EVERY: Duration = Duration::from_secs(1);
 
@@ -147,8 +147,8 @@ pub fn read(
         Failure::new(
             Status::Usage,
             format!(
-                "{} is not a journal of thena tickets import ({e}); name another --state, or \
-                 --restart to replace it",
+                "{} is not a journal of thena tickets import ({e}); name another file with \
+                 --state",
                 path.display()
             ),
         )
@@ -283,6 +283,11 @@ impl Earlier {
             fingerprints,
             done,
         }))
+    }
+
+    /// Whether no run sent any row that may have made a ticket.
+    pub fn is_empty(&self) -> bool {
+        self.fingerprints.is_empty()
     }
 
     /// The state of a row's key, and notes that the input still has it.

@@ -11,6 +11,7 @@
 //! 4. The summary, the `--output` mapping (from the journal) and the exit status.
 
 mod check;
+mod files;
 mod input;
 mod journal;
 mod key;
@@ -30,6 +31,7 @@ use thena_sdk::ClientInfo;
 use crate::config;
 use crate::exit::{Failure, Status};
 use check::Columns;
+use files::{Files, Hold, Named};
 use input::{Format, Source};
 use journal::{Earlier, Header, Journal};
 use key::Keys;
@@ -49,6 +51,7 @@ const ID_COLUMN: &str = "id-column";
 const IGNORE_UNKNOWN: &str = "ignore-unknown-columns";
 const CONCURRENCY: &str = "concurrency";
 const OUTPUT: &str = "output";
+const REJECTS: &str = "rejects";
 
 /// The journal's target when the tickets go to `--sandbox`.
 const SANDBOX_TARGET: &str = "embedded sandbox";
@@ -63,18 +66,23 @@ deDuplicationKey, else one derived from --id-column (the source system's ticket 
 recommended), else from the row's content and its number among identical rows. The
 platform never makes two tickets of one key, so a row sent twice is one ticket.
 
-Files:
+Files (the input is only ever read; no file is written over that is not of its kind):
   FILE.thena-import  the journal (--state): every row sent and its outcome. Run the same
                      command again after any stop: done rows are skipped, rows in
                      flight are sent again with their keys.
-  FILE.rejects.jsonl the rows refused by the spec or the API, with the reason
+  FILE.thena-import.lock
+                     held for the whole run, naming the process: one import per journal
+  FILE.rejects.jsonl the rows refused by the spec or the API, with the reason; only when
+                     a row is refused (--rejects names another file). A rehearsal
+                     (--sandbox) writes FILE.sandbox-rejects.jsonl instead
   --output FILE      the rows with their tickets (row, sourceId, outcome, key, id,
                      ticketIdentifier), from the journal: every run's
 
 Exit status: 0 every row has its ticket; 2 the input or the options are unusable
 (nothing sent); 3 rows were rejected (fix them and run again) or the API refuses the
-import; 4 rows are still to send (failures after retries, Ctrl-C): run again;
-5 configuration error.";
+import; 4 rows are still to send (failures after retries, Ctrl-C, SIGTERM): run again;
+5 configuration error; 6 every row is done but the mapping (--output) could not be
+written: run again to write it; 7 another import holds the journal.";
 
 /// `thena tickets import`.
 pub fn command() -> Command {
@@ -115,6 +123,16 @@ pub fn command() -> Command {
                      JSON Lines for .jsonl, JSON Lines on stdout for -",
         ))
         .arg(
+            Arg::new(REJECTS)
+                .long(REJECTS)
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help(
+                    "Where refused rows go, created only when a row is refused [default: \
+                     FILE.rejects.jsonl; with --sandbox, FILE.sandbox-rejects.jsonl]",
+                ),
+        )
+        .arg(
             Arg::new(CONCURRENCY)
                 .long(CONCURRENCY)
                 .value_name("N")
@@ -153,7 +171,10 @@ struct Options {
     /// FILE as given; `-` for stdin.
     input: String,
     format: Format,
+    /// Whether the input can be read only once (stdin, a pipe): it is spooled.
+    piped: bool,
     state: Option<PathBuf>,
+    rejects: Option<PathBuf>,
     id_column: Option<String>,
     mapping: Option<Mapping>,
     concurrency: usize,
@@ -181,9 +202,14 @@ impl Options {
                  --format jsonl"
             ))
         })?;
+        // A pipe or a process substitution (`<(cat rows.csv)`) is not a regular file.
+        let piped =
+            input == "-" || std::fs::metadata(&input).is_ok_and(|m| !m.file_type().is_file());
         Ok(Self {
             format,
+            piped,
             state: matches.get_one::<PathBuf>(STATE).cloned(),
+            rejects: matches.get_one::<PathBuf>(REJECTS).cloned(),
             id_column: matches.get_one::<String>(ID_COLUMN).cloned(),
             mapping: mapping(matches)?,
             concurrency: usize::from(matches.get_one::<u16>(CONCURRENCY).copied().unwrap_or(8)),
@@ -226,86 +252,35 @@ pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
     runtime.block_on(import(global, options))
 }
 
-/// The files of one import.
-struct Files {
-    state: PathBuf,
-    rejects: PathBuf,
-    /// Holds the journal of a rehearsal (`--sandbox` without `--state`).
-    _scratch: Option<Scratch>,
-}
-
-impl Files {
-    fn of(options: &Options, sandbox: bool) -> Result<Self, Failure> {
-        let stdin = options.input == "-";
-        let scratch = match (&options.state, sandbox) {
-            (None, true) => Some(Scratch::new()?),
-            _ => None,
-        };
-        let state = match (&options.state, &scratch) {
-            (Some(state), _) => state.clone(),
-            (None, Some(scratch)) => scratch.0.join("journal.thena-import"),
-            (None, None) if stdin => {
-                return Err(usage(
-                    "reading stdin (-) needs --state FILE: the journal, for the next run to \
-                     resume from",
-                ));
-            }
-            (None, None) => PathBuf::from(format!("{}.thena-import", options.input)),
-        };
-        let rejects = match stdin {
-            true => suffixed(&state, ".rejects.jsonl"),
-            false => PathBuf::from(format!("{}.rejects.jsonl", options.input)),
-        };
-        Ok(Self {
-            state,
-            rejects,
-            _scratch: scratch,
-        })
-    }
-}
-
-/// `path` with `suffix` added to its name.
-fn suffixed(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
-/// A directory of its own for a rehearsal's journal, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Result<Self, Failure> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path =
-            std::env::temp_dir().join(format!("thena-import-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path).map_err(|e| {
-            Failure::new(
-                Status::Config,
-                format!(
-                    "cannot make a directory for the journal at {}: {e}",
-                    path.display()
-                ),
-            )
-        })?;
-        Ok(Self(path))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 async fn import(global: &ArgMatches, options: Options) -> Result<(), Failure> {
     let started = Instant::now();
     let sandbox = config::sandbox(global);
-    let files = Files::of(&options, sandbox)?;
+    let files = Files::of(&Named {
+        input: &options.input,
+        piped: options.piped,
+        state: options.state.as_deref(),
+        rejects: options.rejects.as_deref(),
+        mapping: options.mapping.as_ref().and_then(Mapping::path),
+        sandbox,
+    })?;
+    // Held until the import ends; a dry run writes nothing and holds nothing.
+    let _hold = match options.dry_run {
+        true => None,
+        false => Some(Hold::take(&files.state)?),
+    };
     let source = match options.input.as_str() {
-        "-" => Source::stdin(suffixed(&files.state, ".stdin"), options.format)?,
+        "-" => Source::spool(
+            std::io::stdin().lock(),
+            "stdin",
+            files.spool.clone(),
+            options.format,
+        )?,
+        path if options.piped => Source::spool(
+            std::fs::File::open(path).map_err(|e| usage(format!("{path}: cannot read it: {e}")))?,
+            path,
+            files.spool.clone(),
+            options.format,
+        )?,
         path => Source::file(Path::new(path), options.format)?,
     };
     let mut rows = source.rows()?;
@@ -318,18 +293,25 @@ async fn import(global: &ArgMatches, options: Options) -> Result<(), Failure> {
     // Configuration errors come before the long check; a dry run needs no client.
     let connection = match options.dry_run {
         true => None,
-        false => Some(config::connect(global).await?),
+        false => Some(config::connect(global, true).await?),
     };
     let target = connection.as_ref().map(|c| match sandbox {
         true => SANDBOX_TARGET.to_owned(),
         false => c.client.baseurl().to_owned(),
     });
     if options.restart && !options.dry_run {
+        // Only a journal is discarded: --state may name a file that is not one.
+        files::owned(
+            &files.state,
+            "a journal",
+            &[files::JOURNAL_START],
+            "--state",
+        )?;
         match std::fs::remove_file(&files.state) {
-            Ok(()) => eprintln!(
-                "thena: --restart: discarded the journal {}",
+            Ok(()) => crate::stream::say(format_args!(
+                "--restart: discarded the journal {}",
                 files.state.display()
-            ),
+            )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
                 return Err(usage(format!(
@@ -339,9 +321,10 @@ async fn import(global: &ArgMatches, options: Options) -> Result<(), Failure> {
             }
         }
     }
+    // A journal of runs that sent nothing binds nothing: it is replaced.
     let mut earlier = match options.restart {
         true => None,
-        false => Earlier::read(&files.state, !options.dry_run)?,
+        false => Earlier::read(&files.state, !options.dry_run)?.filter(|e| !e.is_empty()),
     };
     if let Some(earlier) = &earlier {
         same_import(&earlier.header, &options, target.as_deref(), &files.state)?;
@@ -377,12 +360,23 @@ async fn import(global: &ArgMatches, options: Options) -> Result<(), Failure> {
     let mut rejects = Rejects::new(files.rejects.clone())?;
     let mut progress = Progress::new(&tally);
     let to_send = tally.rows - tally.earlier - tally.invalid;
+    if to_send == 0 {
+        progress.say(match (tally.rows, tally.rows - tally.invalid) {
+            (0, _) => "the input has no rows: nothing to send",
+            (_, 0) => "no row is valid: nothing to send",
+            _ => "every valid row is done already",
+        });
+    }
+    // The sending counts them again, row by row.
     tally.earlier = 0;
     tally.invalid = 0;
-    if to_send == 0 {
-        progress.say("every valid row is done already");
-    }
-    let items = pipeline::read(source.rows()?, columns, keys.later_pass(), earlier);
+    let items = pipeline::read(
+        source.rows()?,
+        columns,
+        keys.later_pass(),
+        earlier,
+        options.restart,
+    );
     let ending = Driver {
         client: &connection.client,
         concurrency: options.concurrency,
@@ -403,22 +397,54 @@ async fn import(global: &ArgMatches, options: Options) -> Result<(), Failure> {
         )
     })?;
     rejects.flush()?;
-    eprintln!("thena: {}", tally.summary(&source.name, started.elapsed()));
-    if let Some(mapping) = &options.mapping {
-        let mapped = mapping.write(&files.state)?;
-        if let Mapping::Csv(path) | Mapping::Jsonl(path) = mapping {
-            eprintln!(
-                "thena: {} in {}",
-                count(
-                    mapped,
-                    "row and its ticket is",
-                    "rows and their tickets are"
-                ),
-                path.display()
-            );
-        }
+    crate::stream::say(tally.summary(&source.name, started.elapsed()));
+    let concluded = conclude(ending, &tally, &source.name, rejects.path(), &files.state);
+    match &options.mapping {
+        Some(mapping) => mapped(mapping, &files.state, concluded),
+        None => concluded,
     }
-    conclude(ending, &tally, &source.name, rejects.path(), &files.state)
+}
+
+/// Writes the mapping and says what it holds. Rows are done whether or not it can be
+/// written: a failure to write it alone is [`Status::OutputLost`], and running the same
+/// command again writes it (sending nothing again).
+fn mapped(mapping: &Mapping, state: &Path, concluded: Result<(), Failure>) -> Result<(), Failure> {
+    let written = match mapping.write(state) {
+        Ok(written) => written,
+        Err(lost) => {
+            return Err(match concluded {
+                Ok(()) => Failure::new(
+                    Status::OutputLost,
+                    format!(
+                        "every row is done, but {lost}; run the same command again to write \
+                         it (rows done are not sent again)"
+                    ),
+                ),
+                Err(failure) => Failure::new(failure.status(), format!("{failure}; and {lost}")),
+            });
+        }
+    };
+    let place = match mapping.path() {
+        Some(path) => format!(" in {}", path.display()),
+        None => " on stdout".to_owned(),
+    };
+    crate::stream::say(format_args!(
+        "{}{place}",
+        count(
+            written.rows,
+            "row and its ticket is",
+            "rows and their tickets are"
+        )
+    ));
+    if written.without_id > 0 {
+        crate::stream::say(format_args!(
+            "{} no ticket id in the mapping: the platform answered 409 to a key sent before \
+             (the ticket exists, but a 409 does not name it) or a success whose body did not \
+             decode. Find those tickets by their deDuplicationKey (the key column)",
+            count(written.without_id, "row has", "rows have")
+        ));
+    }
+    concluded
 }
 
 /// Refuses a journal written for another platform or with another `--id-column`: its
@@ -466,17 +492,24 @@ fn check_rows(
     tally: &mut Tally,
 ) -> Result<u64, Failure> {
     let mut fresh = 0;
+    let mut warned = 0;
     for row in rows {
         let row = row?;
         tally.rows += 1;
+        if let Some(warning) = columns.swallowed(&row) {
+            warned += 1;
+            if options.dry_run || warned <= INVALID_SHOWN {
+                crate::stream::say(format_args!("warning: {warning}"));
+            }
+        }
         match columns.keyed(keys, &row) {
             Err(problem) => {
                 tally.invalid += 1;
                 if options.dry_run || tally.invalid <= INVALID_SHOWN {
-                    eprintln!(
-                        "thena: row {} (line {}): {}",
+                    crate::stream::say(format_args!(
+                        "row {} (line {}): {}",
                         row.number, row.line, problem.message
-                    );
+                    ));
                 }
             }
             Ok((_, key)) => {
@@ -492,10 +525,10 @@ fn check_rows(
         }
     }
     if !options.dry_run && tally.invalid > INVALID_SHOWN {
-        eprintln!(
-            "thena: and {} more; all are listed in the rejects file",
+        crate::stream::say(format_args!(
+            "and {} more; all are listed in the rejects file",
             count(tally.invalid - INVALID_SHOWN, "invalid row", "invalid rows")
-        );
+        ));
     }
     Ok(fresh)
 }
@@ -549,15 +582,15 @@ fn changed_rows(earlier: &Earlier, state: &Path, fresh: u64) -> Result<(), Failu
         )));
     }
     if !by_content {
-        eprintln!(
-            "thena: {} no longer in the input (rows {rows}, as numbered then); their tickets \
+        crate::stream::say(format_args!(
+            "{} no longer in the input (rows {rows}, as numbered then); their tickets \
              stay",
             count(
                 missing.len() as u64,
                 "row sent by an earlier run is",
                 "rows sent by earlier runs are"
             )
-        );
+        ));
         return Ok(());
     }
     Err(usage(format!(
@@ -581,13 +614,13 @@ fn dry_run(source: &Source, tally: &Tally, state: &Path) -> Result<(), Failure> 
         0 => String::new(),
         done => format!("; {done} done by earlier runs ({})", state.display()),
     };
-    eprintln!(
-        "thena: dry run of {}: {} rows, {} valid, {} invalid{journal}; nothing was sent",
+    crate::stream::say(format_args!(
+        "dry run of {}: {} rows, {} valid, {} invalid{journal}; nothing was sent",
         source.name,
         tally.rows,
         tally.rows - tally.invalid,
         tally.invalid
-    );
+    ));
     match tally.invalid {
         0 => Ok(()),
         n => Err(usage(format!(

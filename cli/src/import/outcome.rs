@@ -14,7 +14,8 @@ const ROW_REFUSALS: [u16; 3] = [400, 413, 422];
 /// What became of a row's create.
 #[derive(Debug)]
 pub enum Outcome {
-    /// The row's ticket: [`Event::Created`] or [`Event::Replayed`].
+    /// The row's ticket: [`Event::Created`] or [`Event::Replayed`]; without its id when
+    /// the answer of success did not decode.
     Ticket {
         /// Which of the two.
         event: Event,
@@ -23,7 +24,8 @@ pub enum Outcome {
         /// The ticket's identifier.
         ticket_identifier: Option<String>,
     },
-    /// A duplicate refusal (409): the ticket exists, its id unknown.
+    /// A duplicate refusal (409) of a key that may have been sent before: the ticket
+    /// exists, its id unknown.
     CreatedEarlier,
     /// The API refused the row itself.
     Rejected {
@@ -57,10 +59,14 @@ pub enum Outcome {
 
 impl Outcome {
     /// The outcome of a create; `resent` when the row was sent before (by an earlier run
-    /// or an earlier call), so that its ticket may be that attempt's.
+    /// or an earlier call), so that its ticket may be that attempt's; `seen` when its key
+    /// may have been sent before by anyone (`resent`, a `--restart`, a key the row
+    /// brings): only then is a 409 a duplicate of it, whatever the SDK's classification.
+    /// A 409 to a key never sent is a refusal of the row, which has no ticket.
     pub fn of(
         result: Result<ResponseValue<TicketResponse>, thena_sdk::Error>,
         resent: bool,
+        seen: bool,
     ) -> Self {
         let error = match result {
             Ok(response) => {
@@ -79,7 +85,19 @@ impl Outcome {
             Err(error) => error,
         };
         let status = error.status().map(|s| s.as_u16());
-        if error.is_duplicate() {
+        // A success whose body did not decode (or could not be read): the platform
+        // made the ticket. Sent again with its key, it would only be replayed.
+        if error.status().is_some_and(|s| s.is_success()) {
+            return Self::Ticket {
+                event: match resent || error.earlier_attempt_may_have_created() {
+                    true => Event::Replayed,
+                    false => Event::Created,
+                },
+                id: None,
+                ticket_identifier: None,
+            };
+        }
+        if status == Some(409) && (seen || error.earlier_attempt_may_have_created()) {
             return Self::CreatedEarlier;
         }
         match status {
@@ -92,6 +110,14 @@ impl Outcome {
             _ if matches!(error, thena_sdk::Error::InvalidRequest(_)) => Self::Rejected {
                 status: None,
                 message: error.to_string(),
+            },
+            Some(409) => Self::Rejected {
+                status,
+                message: format!(
+                    "{} (a conflict, though this row's key was never sent before: not a \
+                     duplicate, and no ticket)",
+                    error.server_message().unwrap_or_else(|| error.to_string())
+                ),
             },
             Some(s) if ROW_REFUSALS.contains(&s) => Self::Rejected {
                 status,

@@ -23,7 +23,7 @@ use crate::exit::{Failure, Status};
 use crate::import::check::{Columns, Problem};
 use crate::import::input::Rows;
 use crate::import::journal::{Earlier, Event, Journal, Line, State};
-use crate::import::key::{self, Keys};
+use crate::import::key::{self, Basis, Keys};
 use crate::import::outcome::Outcome;
 use crate::import::progress::Progress;
 use crate::import::report::{Reject, Rejects, Tally, count};
@@ -46,6 +46,8 @@ pub struct Request {
     source_id: Option<String>,
     /// Sent by an earlier run, with no outcome journaled: its ticket may exist.
     resent: bool,
+    /// Its key may have been sent before (see [`Outcome::of`]).
+    seen: bool,
 }
 
 /// What the reading thread hands over, row by row.
@@ -75,6 +77,7 @@ pub fn read(
     columns: Columns,
     mut keys: Keys,
     mut earlier: Option<Earlier>,
+    restart: bool,
 ) -> mpsc::Receiver<Vec<Item>> {
     let (items, receiver) = mpsc::channel(AHEAD / BATCH);
     std::thread::spawn(move || {
@@ -101,6 +104,9 @@ pub fn read(
                                 body: valid.body,
                                 source_id: valid.source_id,
                                 resent: state == Some(State::Open),
+                                seen: state.is_some()
+                                    || restart
+                                    || matches!(valid.basis, Basis::Own(_)),
                             }),
                         }
                     }
@@ -284,12 +290,15 @@ impl Driver<'_> {
             let _ = self.journal.flush();
             let _ = self.rejects.flush();
             self.progress.finish();
-            eprintln!(
-                "thena: interrupted again: stopped at once; run the same command again to \
+            crate::stream::say(format_args!(
+                "interrupted again: stopped at once; run the same command again to \
                  resume"
-            );
+            ));
             std::process::exit(Status::Failed as i32);
         }
+        // The bar goes before the message: redrawn under it, its last line would stay
+        // behind above the summary. Progress goes on as log lines.
+        self.progress.drop_bar();
         self.progress.say(&format!(
             "interrupted: finishing the {} in flight (Ctrl-C again stops at once)",
             count(in_flight as u64, "request", "requests")
@@ -473,7 +482,7 @@ async fn send(client: &Client, request: &Request, stopped: &mut watch::Receiver<
             .body(request.body.clone())
             .send()
             .await;
-        let outcome = Outcome::of(result, resent);
+        let outcome = Outcome::of(result, resent, request.seen || resent);
         let Outcome::Throttled {
             wait, uncertain, ..
         } = &outcome
@@ -503,7 +512,9 @@ fn interrupts() -> mpsc::UnboundedReceiver<()> {
     tokio::spawn(async move {
         while presses.next().await {
             if sender.send(()).is_err() {
-                eprintln!("thena: interrupted; run the same command again to finish");
+                crate::stream::say(format_args!(
+                    "interrupted; run the same command again to finish"
+                ));
                 std::process::exit(Status::Failed as i32);
             }
         }
@@ -513,17 +524,28 @@ fn interrupts() -> mpsc::UnboundedReceiver<()> {
 
 /// Ctrl-C presses, from one listener registered before any row is sent and kept for
 /// the whole run: a press that comes while the one before is handled is kept, not lost.
+/// SIGTERM (a container stopped, a service manager's stop) is one too.
 #[cfg(unix)]
-struct Presses(tokio::signal::unix::Signal);
+struct Presses {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
 
 #[cfg(unix)]
 impl Presses {
     fn listen() -> std::io::Result<Self> {
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).map(Self)
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
     }
 
     async fn next(&mut self) -> bool {
-        self.0.recv().await.is_some()
+        tokio::select! {
+            pressed = self.interrupt.recv() => pressed.is_some(),
+            stopped = self.terminate.recv() => stopped.is_some(),
+        }
     }
 }
 

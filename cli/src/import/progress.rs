@@ -60,11 +60,11 @@ impl Progress {
             }
             None if self.logged.elapsed() >= LOG_EVERY => {
                 self.logged = Instant::now();
-                eprintln!(
-                    "thena: import: {handled}/{} rows ({}); {rate:.0} rows/s, {eta}",
+                crate::stream::say(format_args!(
+                    "import: {handled}/{} rows ({}); {rate:.0} rows/s, {eta}",
                     tally.rows,
                     tally.counts()
-                );
+                ));
             }
             None => {}
         }
@@ -73,8 +73,15 @@ impl Progress {
     /// Prints a message without breaking the bar.
     pub fn say(&self, message: &str) {
         match &self.bar {
-            Some(bar) => bar.suspend(|| eprintln!("thena: {message}")),
-            None => eprintln!("thena: {message}"),
+            Some(bar) => bar.suspend(|| crate::stream::say(message)),
+            None => crate::stream::say(message),
+        }
+    }
+
+    /// Removes the bar for good; progress goes on as log lines.
+    pub fn drop_bar(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
         }
     }
 

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::exit::{Failure, Status};
+use crate::import::files::suffixed;
 use crate::import::journal::{self, Event};
 
 /// `n` with the singular or the plural phrase, as `n` asks: `count(1, "row", "rows")`.
@@ -133,6 +134,11 @@ pub struct Rejects {
 impl Rejects {
     /// The rejects file at `path`, empty.
     pub fn new(path: PathBuf) -> Result<Self, Failure> {
+        // Nothing is touched where there is nothing to remove: on a read-only file
+        // system even removing a file that is not there fails.
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Ok(Self { path, out: None });
+        }
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(unwritable(&path, &e)),
             _ => Ok(Self { path, out: None }),
@@ -173,6 +179,16 @@ fn unwritable(path: &Path, e: &io::Error) -> Failure {
         Status::Failed,
         format!("cannot write {}: {e}", path.display()),
     )
+}
+
+/// What [`Mapping::write`] wrote.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Rows with their ticket.
+    pub rows: u64,
+    /// Of those, rows whose ticket's id is unknown: answered 409 (created earlier), or
+    /// with a body that did not decode.
+    pub without_id: u64,
 }
 
 /// Where `--output` writes the mapping, and how.
@@ -236,27 +252,38 @@ impl Mapping {
         }
     }
 
+    /// The file it names, if any.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Self::Csv(path) | Self::Jsonl(path) => Some(path),
+            Self::Stdout => None,
+        }
+    }
+
     /// Writes one line per row with its ticket, every run's, in the order they were
-    /// done; a file is replaced whole once complete. Returns how many.
-    pub fn write(&self, journal: &Path) -> Result<u64, Failure> {
-        let (path, partial) = match self {
-            Self::Csv(path) | Self::Jsonl(path) => {
-                let mut partial = path.clone().into_os_string();
-                partial.push(".partial");
-                (Some(path), Some(PathBuf::from(partial)))
-            }
-            Self::Stdout => (None, None),
-        };
+    /// done; a file is replaced whole once complete, and nothing is left of it when it
+    /// cannot be. Returns how many rows, and how many of them have no ticket id.
+    pub fn write(&self, journal: &Path) -> Result<Written, Failure> {
+        let partial = self.path().map(|path| suffixed(path, ".partial"));
+        let written = self.write_to(journal, partial.as_deref());
+        if let (Err(_), Some(partial)) = (&written, &partial) {
+            let _ = std::fs::remove_file(partial);
+        }
+        written
+    }
+
+    fn write_to(&self, journal: &Path, partial: Option<&Path>) -> Result<Written, Failure> {
+        let path = self.path();
         let shown = path.map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
         let fail = |e: &dyn std::fmt::Display| {
             Failure::new(
                 Status::Failed,
-                format!("cannot write the mapping to {shown}: {e}"),
+                format!("the mapping could not be written to {shown}: {e}"),
             )
         };
-        let out: Box<dyn Write> = match &partial {
+        let out: Box<dyn Write> = match partial {
             Some(partial) => Box::new(File::create(partial).map_err(|e| fail(&e))?),
-            None => Box::new(io::stdout().lock()),
+            None => Box::new(crate::stream::stdout()),
         };
         let mut sink = match self {
             Self::Csv(_) => {
@@ -266,12 +293,15 @@ impl Mapping {
             }
             _ => Sink::Jsonl(BufWriter::new(out), Vec::new()),
         };
-        let mut count = 0;
+        let mut written = Written::default();
         journal::read(journal, false, |line| {
             if !line.event.is_done() {
                 return Ok(());
             }
-            count += 1;
+            written.rows += 1;
+            if line.id.is_none() {
+                written.without_id += 1;
+            }
             let (id, ticket_identifier) = (line.id.as_deref(), line.ticket_identifier.as_deref());
             match &mut sink {
                 Sink::Csv(csv) => csv
@@ -305,8 +335,8 @@ impl Mapping {
             Sink::Jsonl(mut out, _) => out.flush().map_err(|e| fail(&e))?,
         }
         if let (Some(path), Some(partial)) = (path, partial) {
-            std::fs::rename(&partial, path).map_err(|e| fail(&e))?;
+            std::fs::rename(partial, path).map_err(|e| fail(&e))?;
         }
-        Ok(count)
+        Ok(written)
     }
 }

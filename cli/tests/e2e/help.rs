@@ -88,11 +88,26 @@ fn help_explains_the_key_the_settings_and_the_exit_statuses() {
         "3  the API refused",
         "4  the server or the network failed",
         "5  configuration error",
+        "6  done, but the output was lost",
+        "7  busy: another import holds the journal",
     ] {
         assert!(
             help.stdout.contains(needle),
             "no {needle:?} in\n{}",
             help.stdout
+        );
+    }
+    let import = thena(&["tickets", "import", "--help"], &[], None);
+    for needle in [
+        "FILE.thena-import.lock",
+        "FILE.sandbox-rejects.jsonl",
+        "6 every row is done but the mapping",
+        "7 another import holds the journal",
+    ] {
+        assert!(
+            import.stdout.contains(needle),
+            "no {needle:?} in\n{}",
+            import.stdout
         );
     }
 }

@@ -5,7 +5,9 @@
 mod exit_codes;
 mod help;
 mod import;
+mod import_cases;
 mod import_crash;
+mod streams;
 mod tickets;
 
 use std::ffi::OsStr;

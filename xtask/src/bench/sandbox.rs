@@ -76,6 +76,13 @@ impl Sandbox {
         }
     }
 
+    /// The peak resident set of the sandbox process so far, in KiB (`VmHWM`, Linux).
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
     /// The body of a `GET` on a control path, e.g. `/_sandbox/requests`.
     pub fn get(&self, path: &str) -> Result<String, String> {
         let address = self.url.trim_start_matches("http://");

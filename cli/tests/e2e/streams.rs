@@ -1,0 +1,115 @@
+//! Closed and full streams: no command panics, and the exit status says what is true
+//! (6: done, but the output was lost).
+
+use std::fs::File;
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use crate::import::{Dir, rows_csv};
+use crate::{CREATE, SETTINGS, Server};
+
+/// Where a stream of `thena` goes.
+pub enum To {
+    /// A pipe whose reader is closed before `thena` starts (`| head -0`).
+    Closed,
+    /// `/dev/full`: every write fails with "no space left on device".
+    Full,
+    /// A pipe, read to its end.
+    Kept,
+}
+
+impl To {
+    fn stdio(&self) -> Stdio {
+        match self {
+            Self::Full => File::options()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full")
+                .into(),
+            // The reader is gone before thena starts.
+            Self::Closed => std::io::pipe().expect("a pipe").1.into(),
+            Self::Kept => Stdio::piped(),
+        }
+    }
+}
+
+/// Runs `thena` with `args` for `server`, stdout and stderr as told; its exit status
+/// and what the kept streams got (stdout, stderr).
+pub fn run_to(server: &Server, args: &[&str], stdout: To, stderr: To) -> (Option<i32>, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_thena"));
+    for name in SETTINGS {
+        command.env_remove(name);
+    }
+    command
+        .args(args)
+        .envs(server.env())
+        .stdin(Stdio::null())
+        .stdout(stdout.stdio())
+        .stderr(stderr.stdio());
+    let mut child = command.spawn().expect("thena starts");
+    let out: Option<Box<dyn Read>> = child.stdout.take().map(|p| Box::new(p) as _);
+    let err: Option<Box<dyn Read>> = child.stderr.take().map(|p| Box::new(p) as _);
+    let mut kept = String::new();
+    for (pipe, to) in [(out, &stdout), (err, &stderr)] {
+        if let (Some(mut pipe), To::Kept) = (pipe, to) {
+            pipe.read_to_string(&mut kept).expect("readable");
+        }
+    }
+    let status = child.wait().expect("thena exits");
+    (status.code(), kept)
+}
+
+#[test]
+fn a_create_whose_ticket_cannot_be_printed_exits_6_naming_the_ticket_and_its_key() {
+    let server = Server::start();
+    let (code, stderr) = run_to(&server, &CREATE, To::Full, To::Kept);
+    assert_eq!(code, Some(6), "{stderr}");
+    let tickets = server.sandbox.tickets();
+    assert_eq!(tickets.len(), 1, "the ticket was created");
+    let id = tickets[0].id.clone().expect("an id");
+    let key = server.sandbox.requests()[0]
+        .de_duplication_key
+        .clone()
+        .expect("a key");
+    for needle in [
+        "the ticket was created",
+        id.as_str(),
+        key.as_str(),
+        "writing it to stdout failed",
+    ] {
+        assert!(stderr.contains(needle), "no {needle:?} in {stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn no_command_panics_on_a_closed_or_full_stream() {
+    let server = Server::start();
+    let completions = ["completions", "bash"];
+    for (stdout, stderr) in [(To::Full, To::Kept), (To::Closed, To::Kept)] {
+        let (code, said) = run_to(&server, &completions, stdout, stderr);
+        assert_eq!(code, Some(6), "{said}");
+        assert!(
+            said.contains("cannot write the completion script"),
+            "{said}"
+        );
+        assert!(!said.contains("panicked"), "{said}");
+    }
+
+    // `thena tickets import f.csv 2>&1 | head -1`: both streams closed.
+    let dir = Dir::new("streams-closed");
+    let input = dir.write("tickets.csv", &rows_csv(5, false));
+    let import = ["tickets", "import", input.as_str()];
+    let (code, _) = run_to(&server, &import, To::Closed, To::Closed);
+    assert_eq!(code, Some(0), "the rows are done; nothing panicked");
+    assert_eq!(server.sandbox.tickets().len(), 5);
+
+    // A failure with stderr closed still exits with its status.
+    let (code, _) = run_to(
+        &server,
+        &["tickets", "import", "/nonexistent.csv"],
+        To::Closed,
+        To::Closed,
+    );
+    assert_eq!(code, Some(2));
+}
