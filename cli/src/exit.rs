@@ -18,8 +18,9 @@ Exit status:
      could not start
   6  done, but the output was lost: the ticket was created or updated (or every row
      of an import is done) and writing the result failed (a full disk, a closed
-     pipe); the message on stderr names what was done. Do not retry blindly: a
-     create run again without its deDuplicationKey makes a second ticket
+     pipe), or the server's answer to it could not be read; the message on stderr
+     names what was done. Do not retry blindly: a create run again without its
+     deDuplicationKey makes a second ticket
   7  busy: another import holds the journal (--state); the message names its
      process. Run again once it has finished";
 
@@ -81,6 +82,9 @@ impl From<thena_sdk::Error> for Failure {
     fn from(e: thena_sdk::Error) -> Self {
         let status = if matches!(e, thena_sdk::Error::InvalidRequest(_)) {
             Status::Usage
+        } else if e.carried_out() {
+            // A success whose answer could not be read: done, never to be retried blindly.
+            Status::OutputLost
         } else if e.status().is_some_and(|s| s.is_client_error()) && !e.is_retryable() {
             Status::Refused
         } else {

@@ -85,9 +85,10 @@ impl Outcome {
             Err(error) => error,
         };
         let status = error.status().map(|s| s.as_u16());
-        // A success whose body did not decode (or could not be read): the platform
-        // made the ticket. Sent again with its key, it would only be replayed.
-        if error.status().is_some_and(|s| s.is_success()) {
+        // A success whose body did not decode (or could not be read, on this attempt or
+        // an earlier one): the platform made the ticket. Sent again with its key, it
+        // would only be replayed.
+        if error.carried_out() {
             return Self::Ticket {
                 event: match resent || error.earlier_attempt_may_have_created() {
                     true => Event::Replayed,

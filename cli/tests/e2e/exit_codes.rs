@@ -190,3 +190,28 @@ fn configuration_errors_exit_5() {
     let env = [("THENA_API_KEY", "k"), ("THENA_MAX_RETRIES", "many")];
     thena(&CREATE, &env, None).failed(5, &["THENA_MAX_RETRIES must be a whole number"]);
 }
+
+/// A create answered with a success the SDK cannot read (a body cut short, a body that
+/// breaks the spec) made its ticket: exit 6, the key named, never the advice to retry.
+#[test]
+fn a_success_whose_answer_cannot_be_read_exits_6_naming_the_key() {
+    for fault in [Fault::truncate(), Fault::malformed()] {
+        let server = Server::start();
+        server.sandbox.inject(fault.on(Route::CreateTicket));
+        let run = server.thena(
+            &create_with(&["--max-retries", "0"])
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+        run.failed(
+            6,
+            &[
+                "HTTP 201 Created",
+                "the ticket was created (deDuplicationKey ",
+            ],
+        );
+        assert!(!run.stderr.contains("retry with"), "{run:#?}");
+        assert_eq!(server.sandbox.tickets().len(), 1, "one ticket, made once");
+    }
+}
