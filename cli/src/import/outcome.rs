@@ -85,6 +85,9 @@ impl Outcome {
             Err(error) => error,
         };
         let status = error.status().map(|s| s.as_u16());
+        if status == Some(409) && (seen || error.earlier_attempt_may_have_created()) {
+            return Self::CreatedEarlier;
+        }
         // A success whose body did not decode (or could not be read, on this attempt or
         // an earlier one): the platform made the ticket. Sent again with its key, it
         // would only be replayed.
@@ -97,9 +100,6 @@ impl Outcome {
                 id: None,
                 ticket_identifier: None,
             };
-        }
-        if status == Some(409) && (seen || error.earlier_attempt_may_have_created()) {
-            return Self::CreatedEarlier;
         }
         match status {
             Some(429) => Self::Throttled {
