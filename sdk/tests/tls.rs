@@ -1,14 +1,18 @@
 //! The TLS path, end to end over loopback: a CA made in the test, a TLS terminator in
 //! front of a scripted server, and the SDK's rustls client trusting that CA through
 //! `add_root_certificate_pem`. Each certificate problem fails after one attempt (no retry
-//! heals it) with its cause in words. Nothing touches the system's trust store.
+//! heals it) with its cause in words. Nothing touches the system's trust store. The
+//! terminator offers the hybrid post-quantum group X25519MLKEM768 first, whatever the
+//! SDK's provider, and reports the group each handshake agreed on.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, date_time_ymd,
 };
+use rustls::NamedGroup;
+use rustls::crypto::aws_lc_rs::{self, kx_group};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use thena_sdk::{Client, ConfigError, Error, types};
 use tokio::io::AsyncReadExt;
@@ -53,22 +57,40 @@ impl Ca {
     }
 }
 
+/// The key exchange groups each handshake agreed on, as the server saw them.
+type Agreed = Arc<Mutex<Vec<Option<NamedGroup>>>>;
+
 /// Terminates TLS with `leaf` on a loopback port and passes the bytes on to `upstream`
 /// (`host:port`). Returns the `https://localhost:PORT` base URL.
 async fn terminator(
     leaf: (CertificateDer<'static>, PrivateKeyDer<'static>),
     upstream: String,
 ) -> String {
+    terminator_agreeing(leaf, upstream).await.0
+}
+
+/// [`terminator`], and the groups its handshakes agreed on.
+async fn terminator_agreeing(
+    leaf: (CertificateDer<'static>, PrivateKeyDer<'static>),
+    upstream: String,
+) -> (String, Agreed) {
     let acceptor = acceptor(leaf);
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
     let port = listener.local_addr().expect("an address").port();
+    let agreed = Agreed::default();
+    let record = agreed.clone();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
+            let (acceptor, upstream, record) = (acceptor.clone(), upstream.clone(), record.clone());
             tokio::spawn(async move {
                 let Ok(mut tls) = acceptor.accept(stream).await else {
                     return;
                 };
+                let group = tls.get_ref().1.negotiated_key_exchange_group();
+                record
+                    .lock()
+                    .expect("not poisoned")
+                    .push(group.map(|g| g.name()));
                 if let Ok(mut plain) = TcpStream::connect(&upstream).await {
                     let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
                 }
@@ -76,12 +98,21 @@ async fn terminator(
         }
     });
     // The certificate names localhost; 127.0.0.1 is where it listens.
-    format!("https://localhost:{port}")
+    (format!("https://localhost:{port}"), agreed)
 }
 
-/// Accepts TLS connections with `leaf`.
+/// Accepts TLS connections with `leaf`, offering X25519MLKEM768 first and the classical
+/// groups after it.
 fn acceptor(leaf: (CertificateDer<'static>, PrivateKeyDer<'static>)) -> TlsAcceptor {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::CryptoProvider {
+        kx_groups: vec![
+            kx_group::X25519MLKEM768,
+            kx_group::X25519,
+            kx_group::SECP256R1,
+            kx_group::SECP384R1,
+        ],
+        ..aws_lc_rs::default_provider()
+    });
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("TLS versions")
@@ -135,6 +166,46 @@ async fn a_create_over_tls_succeeds_with_the_private_ca_trusted() {
 
     assert_eq!(created.status().as_u16(), 201);
     assert_eq!(server.received_requests().await.map(|r| r.len()), Some(1));
+}
+
+/// The SDK's own provider decides the key exchange, and the server reports what was agreed:
+/// with aws-lc-rs (the default feature) the hybrid post-quantum X25519MLKEM768; with only
+/// `ring`, which has no post-quantum key exchange, a classical group (rustls's ring provider
+/// prefers secp384r1). One handshake either way: the client's first key share fits.
+#[tokio::test]
+async fn the_handshake_agrees_on_x25519mlkem768_when_the_provider_has_it() {
+    let server = upstream().await;
+    let ca = Ca::new();
+    let (url, agreed) =
+        terminator_agreeing(ca.leaf("localhost", false), host_port(&server.uri())).await;
+
+    let client = Client::builder()
+        .base_url(&url)
+        .api_key("tk_test_tls")
+        .add_root_certificate_pem(ca.pem())
+        .build()
+        .expect("valid settings");
+    client
+        .create_ticket()
+        .body(ticket())
+        .send()
+        .await
+        .expect("created over TLS");
+
+    let agreed = agreed.lock().expect("not poisoned").clone();
+    if cfg!(feature = "aws-lc-rs") {
+        assert_eq!(agreed, [Some(NamedGroup::X25519MLKEM768)]);
+    } else {
+        assert!(
+            matches!(
+                agreed[..],
+                [Some(
+                    NamedGroup::X25519 | NamedGroup::secp256r1 | NamedGroup::secp384r1
+                )]
+            ),
+            "a classical group, one handshake: {agreed:?}"
+        );
+    }
 }
 
 /// Creates through a terminator with `leaf`, trusting `ca` unless it is `None`, and

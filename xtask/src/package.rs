@@ -2,8 +2,9 @@
 //! thena-sdk and thena-sandbox, verified (each built from its own tarball, the sandbox
 //! against the SDK's); their docs without a warning; a `rust-version` that their
 //! dependencies honour too (clippy's `incompatible_msrv` checks the crates' own use of
-//! the standard library); and a crate outside the workspace (tests/dependent) that
-//! depends on the SDK, built and run.
+//! the standard library); a crate outside the workspace (tests/dependent) that depends on
+//! the SDK, built and run; and the SDK with its `ring` feature instead of the default
+//! aws-lc-rs, as a build that cannot build aws-lc gets it.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -29,7 +30,49 @@ pub fn run() -> Result<(), String> {
             .current_dir(root),
     )?;
     rust_version()?;
-    dependent()
+    dependent()?;
+    ring_feature()
+}
+
+/// thena-sdk with `default-features = false, features = ["ring"]`: no aws-lc in what it
+/// builds, clippy clean, and its TLS tests passing (the handshake on a classical group).
+fn ring_feature() -> Result<(), String> {
+    const RING: [&str; 3] = ["--no-default-features", "--features", "ring"];
+    let root = crate::root();
+    let tree = cargo()
+        .args(["tree", "--quiet", "-p", "thena-sdk", "-e", "normal,build"])
+        .args(["--prefix", "none"])
+        .args(RING)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    if !tree.status.success() {
+        return Err(format!(
+            "cargo tree: {}",
+            String::from_utf8_lossy(&tree.stderr)
+        ));
+    }
+    if let Some(aws) = String::from_utf8_lossy(&tree.stdout)
+        .lines()
+        .find(|line| line.starts_with("aws-lc"))
+    {
+        return Err(format!(
+            "thena-sdk with only its `ring` feature still builds {aws}"
+        ));
+    }
+    step(
+        cargo()
+            .args(["clippy", "--quiet", "-p", "thena-sdk", "--all-targets"])
+            .args(RING)
+            .args(["--", "-D", "warnings"])
+            .current_dir(root),
+    )?;
+    step(
+        cargo()
+            .args(["test", "--quiet", "-p", "thena-sdk", "--test", "tls"])
+            .args(RING)
+            .current_dir(root),
+    )
 }
 
 /// Fails when a normal or build dependency of a published crate declares a

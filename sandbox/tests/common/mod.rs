@@ -9,12 +9,12 @@ use serde_json::{Value, json};
 pub fn http() -> reqwest::Client {
     http_builder()
         .build()
-        .expect("a client with the ring provider")
+        .expect("a client with the aws-lc-rs provider")
 }
 
 /// A reqwest builder, the crypto provider installed.
 pub fn http_builder() -> reqwest::ClientBuilder {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     reqwest::Client::builder()
 }
 

@@ -85,7 +85,7 @@ struct RawUpdate<'a> {
 impl Raw {
     pub fn new(url: &str, api_key: &str) -> Self {
         // reqwest is built with rustls but no crypto provider; it wants one even for http.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let header = |value: &str| HeaderValue::from_str(value).expect("a valid header");
         let mut api_key = header(api_key);
         api_key.set_sensitive(true);

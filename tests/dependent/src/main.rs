@@ -35,8 +35,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         other => return Err(format!("expected InvalidRequest, got {other:?}").into()),
     }
 
+    // The SDK's clients brought their own TLS configuration and installed nothing.
+    assert!(rustls::crypto::CryptoProvider::get_default().is_none());
     // The one line the SDK's README prescribes before a plain reqwest client of one's own.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let own = reqwest::Client::new();
     drop(own);
     println!("a crate depending on thena-sdk builds and runs");

@@ -40,7 +40,7 @@ impl Target {
             ),
         };
         // reqwest is built with rustls but no crypto provider; it needs one installed.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         Self {
             api_url,
             sandbox_url,

@@ -1,7 +1,8 @@
 //! What depending on thena-sdk costs at build time: a clean debug build of the SDK
 //! against a clean debug build of a crate with only the dependencies no Thena client can
-//! do without (reqwest with rustls and ring, the platform verifier, serde, serde_json,
-//! tokio's timer), each in a target directory of its own, in alternating rounds.
+//! do without (reqwest with rustls and aws-lc-rs, the SDK's default provider, the platform
+//! verifier, serde, serde_json, tokio's timer), each in a target directory of its own, in
+//! alternating rounds.
 
 use std::fs;
 use std::path::Path;
@@ -13,7 +14,8 @@ use crate::run_step;
 /// A clean build of the SDK may take this much longer than the floor's.
 const BUILD_MAX: f64 = 1.10;
 
-/// The floor: the SDK's unavoidable dependencies, with the features it needs of them.
+/// The floor: the SDK's unavoidable dependencies, with the features its default build
+/// needs of them (the crypto provider is the SDK's default, aws-lc-rs).
 /// Versions come from the workspace's lock file, copied next to it.
 const FLOOR_MANIFEST: &str = r#"[package]
 name = "thena-build-floor"
@@ -23,7 +25,7 @@ publish = false
 
 [dependencies]
 reqwest = { version = "*", default-features = false, features = ["json", "rustls-no-provider"] }
-rustls = { version = "*", default-features = false, features = ["ring", "std", "tls12"] }
+rustls = { version = "*", default-features = false, features = ["aws_lc_rs", "prefer-post-quantum", "std", "tls12"] }
 rustls-platform-verifier = "*"
 serde = { version = "*", features = ["derive"] }
 serde_json = "*"
@@ -80,7 +82,7 @@ pub fn run(quick: bool) -> Result<(), String> {
     let rounds = if quick { 1 } else { 3 };
     println!(
         "\nclean debug builds, {rounds} round(s), alternating: `cargo build -p thena-sdk` \
-         against a crate with only reqwest (rustls, ring), rustls-platform-verifier, serde, \
+         against a crate with only reqwest (rustls, aws-lc-rs), rustls-platform-verifier, serde, \
          serde_json and tokio (time). {}",
         super::machine()
     );
