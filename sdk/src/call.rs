@@ -13,7 +13,7 @@ use tracing::{Instrument, field};
 use crate::Client;
 use crate::error::Error;
 use crate::idempotency;
-use crate::rate_limit::{Admission, Permit};
+use crate::rate_limit::{Bounds, Permit, QuotaWait};
 use crate::response::{CallFacts, ResponseHead, ResponseValue};
 use crate::runtime::OperationInfo;
 use crate::transport::{self, Cause, Timeout};
@@ -55,10 +55,9 @@ impl Client {
         let deadline = settings
             .operation_timeout
             .and_then(|t| Instant::now().checked_add(t));
-        let fits = |wait: Duration| {
-            wait <= settings.max_retry_wait
-                && deadline
-                    .is_none_or(|d| Instant::now().checked_add(wait).is_some_and(|end| end < d))
+        let bounds = Bounds {
+            max_wait: settings.max_retry_wait,
+            deadline,
         };
         let prepared =
             idempotency::prepare(&mut request, info.operation_id, settings.idempotent_creates);
@@ -73,11 +72,25 @@ impl Client {
             redactor: self.inner.redactor.clone(),
         };
         let mut original = Some(request);
+        // The last attempt's end, while a retry waits for the quota.
+        let mut last: Option<(Outcome, Timeout)> = None;
 
-        loop {
+        let (outcome, timeout) = loop {
+            let permit = match self.admit(bounds).await {
+                Ok(permit) => permit,
+                Err(quota) => match last {
+                    Some(end) => break end,
+                    None => {
+                        return Err(Error::QuotaExhausted {
+                            until: quota.until,
+                            wait: quota.wait,
+                            dedup_key: facts.dedup_key.as_deref().map(str::to_owned),
+                        });
+                    }
+                },
+            };
             facts.attempts += 1;
             let attempt = facts.attempts;
-            let permit = self.admit(&fits).await;
 
             // Clones while more attempts may follow; the last attempt sends the original.
             let next = match attempt < max_attempts {
@@ -122,7 +135,9 @@ impl Client {
                 Outcome::BodyFailed { .. } => Some(self.backoff(attempt)),
                 Outcome::TooLarge { .. } => None,
             };
-            if let Some(wait) = retry_wait.filter(|&wait| attempt < max_attempts && fits(wait)) {
+            if let Some(wait) =
+                retry_wait.filter(|&wait| attempt < max_attempts && bounds.allow(wait))
+            {
                 facts.earlier_attempt_uncertain |= match &outcome {
                     Outcome::Answered { status, .. } => retry::may_have_processed(*status),
                     // A connection that was never made carried nothing.
@@ -135,54 +150,51 @@ impl Client {
                     "transient failure; retrying"
                 );
                 tokio::time::sleep(wait).await;
+                last = Some((outcome, timeout));
                 continue;
             }
-            return match outcome {
-                Outcome::Answered {
-                    status,
-                    headers,
-                    body,
-                } => Ok(ResponseValue::answer(
-                    ResponseHead::new(status, headers, facts),
-                    body,
-                )),
-                Outcome::NoResponse(source) => Err(Error::CommunicationError {
-                    timeout: (Cause::of(&source) == Cause::TimedOut).then_some(timeout),
-                    source,
-                    attempts: attempt,
-                    dedup_key: facts.dedup_key.as_deref().map(str::to_owned),
-                }),
-                Outcome::BodyFailed {
-                    status,
-                    headers,
-                    source,
-                } => Err(Error::ResponseBodyError {
-                    head: ResponseHead::new(status, headers, facts),
-                    source,
-                }),
-                Outcome::TooLarge { status, headers } => Err(Error::ResponseTooLarge {
-                    head: ResponseHead::new(status, headers, facts),
-                    limit: settings.max_response_bytes,
-                }),
-            };
+            break (outcome, timeout);
+        };
+        match outcome {
+            Outcome::Answered {
+                status,
+                headers,
+                body,
+            } => Ok(ResponseValue::answer(
+                ResponseHead::new(status, headers, facts),
+                body,
+            )),
+            Outcome::NoResponse(source) => Err(Error::CommunicationError {
+                timeout: (Cause::of(&source) == Cause::TimedOut).then_some(timeout),
+                source,
+                attempts: facts.attempts,
+                dedup_key: facts.dedup_key.as_deref().map(str::to_owned),
+            }),
+            Outcome::BodyFailed {
+                status,
+                headers,
+                source,
+            } => Err(Error::ResponseBodyError {
+                head: ResponseHead::new(status, headers, facts),
+                source,
+            }),
+            Outcome::TooLarge { status, headers } => Err(Error::ResponseTooLarge {
+                head: ResponseHead::new(status, headers, facts),
+                limit: settings.max_response_bytes,
+            }),
         }
     }
 
-    /// Waits until the rate-limit window has room, as long as the wait fits the call's
-    /// limits; past them the request goes out anyway and the server decides.
-    async fn admit(&self, fits: &impl Fn(Duration) -> bool) -> Permit {
+    /// Waits in arrival order for room in the quota. A wait for a spent quota past the
+    /// call's bounds fails at once; the waits of all its attempts end at its deadline.
+    async fn admit(&self, bounds: Bounds) -> Result<Permit, QuotaWait> {
         let limiter = &self.inner.rate_limit;
-        loop {
-            let wait = match limiter.admit(SystemTime::now()) {
-                Admission::Go(permit) => return permit,
-                Admission::Wait(wait) if fits(wait) => wait,
-                Admission::Wait(_) => return limiter.send_anyway(),
-            };
-            tracing::debug!(
-                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                "rate-limit window spent; waiting for its reset"
-            );
-            tokio::time::sleep(wait).await;
+        let admit = limiter.admit(bounds);
+        match bounds.deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline.into(), admit)
+                .await
+                .unwrap_or_else(|_| Err(limiter.deadline_passed())),
+            None => admit.await,
         }
     }
 
@@ -201,7 +213,7 @@ impl Client {
                 crate::response::request_id(&headers, &self.inner.redactor),
             );
         }
-        permit.observe(status, &headers, SystemTime::now());
+        permit.observe(status, &headers);
 
         let limit = self.inner.settings.max_response_bytes;
         if response.content_length().is_some_and(|n| n > limit) {

@@ -71,6 +71,18 @@ pub enum Error<E = types::ErrorResponse> {
         /// The limit, in bytes.
         limit: u64,
     },
+    /// Nothing was sent: the rate-limit quota is spent (the server reported none left,
+    /// or asked to wait with a 429) until a time past the call's limits
+    /// ([`max_retry_wait`](crate::ClientBuilder::max_retry_wait),
+    /// [`operation_timeout`](crate::ClientBuilder::operation_timeout)).
+    QuotaExhausted {
+        /// When the quota resets, on this machine's clock.
+        until: std::time::SystemTime,
+        /// How long from when the call gave up.
+        wait: Duration,
+        /// The `deDuplicationKey` a create would have carried: no ticket exists for it.
+        dedup_key: Option<String>,
+    },
     /// A status the spec does not document, such as a redirect, which the SDK never
     /// follows: its head, and its body as read (within the size limit).
     UnexpectedResponse(ResponseValue<Bytes>),
@@ -109,7 +121,7 @@ impl<E> Error<E> {
     /// How many requests were sent: 0 when the request was refused before sending.
     pub fn attempts(&self) -> u32 {
         match self {
-            Error::InvalidRequest(_) => 0,
+            Error::InvalidRequest(_) | Error::QuotaExhausted { .. } => 0,
             Error::CommunicationError { attempts, .. } => *attempts,
             _ => self.head().map_or(1, ResponseHead::attempts),
         }
@@ -120,7 +132,8 @@ impl<E> Error<E> {
     /// the ticket; a new key can.
     pub fn dedup_key(&self) -> Option<&str> {
         match self {
-            Error::CommunicationError { dedup_key, .. } => dedup_key.as_deref(),
+            Error::CommunicationError { dedup_key, .. }
+            | Error::QuotaExhausted { dedup_key, .. } => dedup_key.as_deref(),
             _ => self.head()?.dedup_key(),
         }
     }
@@ -139,6 +152,9 @@ impl<E> Error<E> {
     /// How long the server asked to wait before trying again. When retries stopped
     /// because this wait was too long, this is that wait.
     pub fn retry_after(&self) -> Option<Duration> {
+        if let Error::QuotaExhausted { wait, .. } = self {
+            return Some(*wait);
+        }
         self.head()?.retry_after()
     }
 
@@ -149,7 +165,7 @@ impl<E> Error<E> {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::CommunicationError { source, .. } => crate::transport::is_transient(source),
-            Error::ResponseBodyError { .. } => true,
+            Error::ResponseBodyError { .. } | Error::QuotaExhausted { .. } => true,
             _ => self.status().is_some_and(retry::is_retryable_status),
         }
     }
@@ -251,6 +267,15 @@ impl Error {
         use fmt::Write;
         match self {
             Error::InvalidRequest(msg) => return write!(out, "invalid request: {msg}"),
+            Error::QuotaExhausted { until, wait, .. } => {
+                return write!(
+                    out,
+                    "not sent: the rate-limit quota is spent until {} ({:.1} s from now), \
+                 longer than the call may wait (max_retry_wait, operation_timeout)",
+                    chrono::DateTime::<chrono::Utc>::from(*until).format("%Y-%m-%d %H:%M:%S UTC"),
+                    wait.as_secs_f64()
+                );
+            }
             Error::CommunicationError {
                 source, timeout, ..
             } => {
@@ -372,6 +397,13 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
             Error::ResponseTooLarge { head, limit } => {
                 format!("ResponseTooLarge {{ head: {head:?}, limit: {limit} }}")
             }
+            Error::QuotaExhausted {
+                until,
+                wait,
+                dedup_key,
+            } => format!(
+                "QuotaExhausted {{ until: {until:?}, wait: {wait:?}, dedup_key: {dedup_key:?} }}"
+            ),
             Error::UnexpectedResponse(r) => format!(
                 "UnexpectedResponse {{ head: {:?}, body: {:?} }}",
                 r.head(),
