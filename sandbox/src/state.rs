@@ -5,7 +5,7 @@ use axum::http::HeaderMap;
 use crate::OnDuplicate;
 use crate::chaos::ChaosState;
 use crate::faults::Faults;
-use crate::rate_limit::{Limiter, RateLimit};
+use crate::rate_limit::Limiter;
 use crate::requests::{ApiKeyCheck, RequestLog};
 use crate::store::Store;
 
@@ -20,14 +20,14 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(api_key: String, rate_limit: RateLimit, on_duplicate: OnDuplicate) -> Self {
+    pub(crate) fn new(api_key: String, limiter: Limiter, on_duplicate: OnDuplicate) -> Self {
         Self {
             api_key,
             on_duplicate,
             store: Store::default(),
             faults: Faults::default(),
             chaos: ChaosState::default(),
-            limiter: Limiter::new(rate_limit),
+            limiter,
             log: RequestLog::default(),
         }
     }
