@@ -13,7 +13,7 @@ use tracing::{Instrument, field};
 use crate::Client;
 use crate::error::Error;
 use crate::idempotency;
-use crate::rate_limit::{Bounds, Permit, QuotaWait};
+use crate::rate_limit::{Bounds, Permit, Refusal};
 use crate::response::{CallFacts, ResponseHead, ResponseValue};
 use crate::runtime::OperationInfo;
 use crate::transport::{self, Cause, Timeout};
@@ -78,16 +78,18 @@ impl Client {
         let (outcome, timeout) = loop {
             let permit = match self.admit(bounds).await {
                 Ok(permit) => permit,
-                Err(quota) => match last {
-                    Some(end) => break end,
-                    None => {
-                        return Err(Error::QuotaExhausted {
+                Err(refusal) => {
+                    let dedup_key = facts.dedup_key.as_deref().map(str::to_owned);
+                    return match (last, refusal) {
+                        (Some(end), _) => break end,
+                        (None, Refusal::Quota(quota)) => Err(Error::QuotaExhausted {
                             until: quota.until,
                             wait: quota.wait,
-                            dedup_key: facts.dedup_key.as_deref().map(str::to_owned),
-                        });
-                    }
-                },
+                            dedup_key,
+                        }),
+                        (None, Refusal::Stopped) => Err(Error::Stopped { dedup_key }),
+                    };
+                }
             };
             facts.attempts += 1;
             let attempt = facts.attempts;
@@ -187,13 +189,13 @@ impl Client {
 
     /// Waits in arrival order for room in the quota. A wait for a spent quota past the
     /// call's bounds fails at once; the waits of all its attempts end at its deadline.
-    async fn admit(&self, bounds: Bounds) -> Result<Permit, QuotaWait> {
+    async fn admit(&self, bounds: Bounds) -> Result<Permit, Refusal> {
         let limiter = &self.inner.rate_limit;
         let admit = limiter.admit(bounds);
         match bounds.deadline {
             Some(deadline) => tokio::time::timeout_at(deadline.into(), admit)
                 .await
-                .unwrap_or_else(|_| Err(limiter.deadline_passed())),
+                .unwrap_or_else(|_| Err(Refusal::Quota(limiter.deadline_passed()))),
             None => admit.await,
         }
     }

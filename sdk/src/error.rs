@@ -83,6 +83,12 @@ pub enum Error<E = types::ErrorResponse> {
         /// The `deDuplicationKey` a create would have carried: no ticket exists for it.
         dedup_key: Option<String>,
     },
+    /// Nothing was sent: [`Client::stop_sending`](crate::Client::stop_sending) stopped
+    /// the client while the call waited for admission, or before it was made.
+    Stopped {
+        /// The `deDuplicationKey` a create would have carried: no ticket exists for it.
+        dedup_key: Option<String>,
+    },
     /// A status the spec does not document, such as a redirect, which the SDK never
     /// follows: its head, and its body as read (within the size limit).
     UnexpectedResponse(ResponseValue<Bytes>),
@@ -121,7 +127,7 @@ impl<E> Error<E> {
     /// How many requests were sent: 0 when the request was refused before sending.
     pub fn attempts(&self) -> u32 {
         match self {
-            Error::InvalidRequest(_) | Error::QuotaExhausted { .. } => 0,
+            Error::InvalidRequest(_) | Error::QuotaExhausted { .. } | Error::Stopped { .. } => 0,
             Error::CommunicationError { attempts, .. } => *attempts,
             _ => self.head().map_or(1, ResponseHead::attempts),
         }
@@ -133,7 +139,8 @@ impl<E> Error<E> {
     pub fn dedup_key(&self) -> Option<&str> {
         match self {
             Error::CommunicationError { dedup_key, .. }
-            | Error::QuotaExhausted { dedup_key, .. } => dedup_key.as_deref(),
+            | Error::QuotaExhausted { dedup_key, .. }
+            | Error::Stopped { dedup_key } => dedup_key.as_deref(),
             _ => self.head()?.dedup_key(),
         }
     }
@@ -276,6 +283,9 @@ impl Error {
                     wait.as_secs_f64()
                 );
             }
+            Error::Stopped { .. } => {
+                return out.write_str("not sent: the client was stopped (stop_sending)");
+            }
             Error::CommunicationError {
                 source, timeout, ..
             } => {
@@ -397,6 +407,7 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
             Error::ResponseTooLarge { head, limit } => {
                 format!("ResponseTooLarge {{ head: {head:?}, limit: {limit} }}")
             }
+            Error::Stopped { dedup_key } => format!("Stopped {{ dedup_key: {dedup_key:?} }}"),
             Error::QuotaExhausted {
                 until,
                 wait,

@@ -27,6 +27,7 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -57,6 +58,15 @@ pub(crate) struct QuotaWait {
     pub(crate) wait: Duration,
 }
 
+/// Why a caller was not admitted.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Refusal {
+    /// The quota would not have room within the caller's bounds.
+    Quota(QuotaWait),
+    /// The client was told to stop sending.
+    Stopped,
+}
+
 /// How long a caller accepts to wait for admission.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Bounds {
@@ -79,6 +89,8 @@ impl Bounds {
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     enabled: bool,
+    /// Set by [`Client::stop_sending`](crate::Client::stop_sending), for good.
+    stopped: AtomicBool,
     origin: Instant,
     state: Mutex<State>,
 }
@@ -110,6 +122,7 @@ impl RateLimiter {
     pub(crate) fn new(enabled: bool) -> Arc<Self> {
         Arc::new(Self {
             enabled,
+            stopped: AtomicBool::new(false),
             origin: Instant::now(),
             state: Mutex::new(State::default()),
         })
@@ -155,6 +168,17 @@ impl RateLimiter {
         Some(self.quota_wait(until, now).until)
     }
 
+    /// Refuses every caller waiting and every later one.
+    fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        let mut s = self.state();
+        for waiter in &mut s.queue {
+            if let Some(waker) = waiter.waker.take() {
+                waker.wake();
+            }
+        }
+    }
+
     fn quota_wait(&self, until: Micros, now: Micros) -> QuotaWait {
         let wait = Duration::from_micros(u64::try_from(until.saturating_sub(now)).unwrap_or(0));
         QuotaWait {
@@ -179,6 +203,14 @@ impl crate::Client {
     /// progress displays. `None` while the quota has room or is not known.
     pub fn quota_spent_until(&self) -> Option<SystemTime> {
         self.inner.rate_limit.spent_until()
+    }
+
+    /// Stops this client and its clones for good: calls waiting for admission, and every
+    /// call made later, fail at once with [`Error::Stopped`](crate::Error::Stopped),
+    /// nothing sent. Requests already sent finish. For an orderly shutdown (a first
+    /// Ctrl-C) that must not send what has not left yet.
+    pub fn stop_sending(&self) {
+        self.inner.rate_limit.stop();
     }
 }
 
@@ -229,11 +261,17 @@ impl Admit<'_> {
 }
 
 impl Future for Admit<'_> {
-    type Output = Result<Permit, QuotaWait>;
+    type Output = Result<Permit, Refusal>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         let limiter = this.limiter;
+        if limiter.stopped.load(Ordering::SeqCst) {
+            if this.id.is_some() {
+                this.leave(&mut limiter.state());
+            }
+            return Poll::Ready(Err(Refusal::Stopped));
+        }
         if !limiter.enabled {
             return Poll::Ready(Ok(Permit(None)));
         }
@@ -266,7 +304,7 @@ impl Future for Admit<'_> {
                 let wait = limiter.quota_wait(until, now);
                 if !this.bounds.allow(wait.wait) {
                     this.leave(&mut s);
-                    return Poll::Ready(Err(wait));
+                    return Poll::Ready(Err(Refusal::Quota(wait)));
                 }
             }
             let first = this.id.is_none();

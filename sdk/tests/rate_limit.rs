@@ -385,3 +385,40 @@ async fn a_dropped_caller_leaves_the_queue_at_once() {
         .expect("the next caller is not stuck behind it");
     assert_eq!(quota.received(), 2);
 }
+
+#[tokio::test]
+async fn stop_sending_refuses_the_calls_waiting_and_lets_the_sent_finish() {
+    let (server, quota) = serve(Quota {
+        delay: Duration::from_millis(500),
+        ..Quota::new(100, 60)
+    })
+    .await;
+    let client = client(&server);
+    let probe = tokio::spawn({
+        let client = client.clone();
+        async move { create(&client).await }
+    });
+    while quota.received() == 0 {
+        tokio::task::yield_now().await;
+    }
+    let waiting = tokio::spawn({
+        let client = client.clone();
+        async move { create(&client).await }
+    });
+    tokio::task::yield_now().await;
+    client.stop_sending();
+    let err = waiting
+        .await
+        .expect("no panic")
+        .expect_err("stopped while waiting");
+    assert!(matches!(err, Error::Stopped { .. }), "{err:?}");
+    assert_eq!(err.attempts(), 0);
+    assert!(err.dedup_key().is_some());
+    probe
+        .await
+        .expect("no panic")
+        .expect("the request sent finishes");
+    let later = create(&client).await.expect_err("stopped for good");
+    assert!(matches!(later, Error::Stopped { .. }), "{later:?}");
+    assert_eq!(quota.received(), 1);
+}

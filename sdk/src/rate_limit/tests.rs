@@ -353,7 +353,7 @@ fn a_429s_retry_after_closes_admission() {
 
 // The queue, with futures polled by hand: no timer fires in these tests.
 
-fn poll(admit: &mut Pin<Box<Admit<'_>>>) -> Poll<Result<Permit, QuotaWait>> {
+fn poll(admit: &mut Pin<Box<Admit<'_>>>) -> Poll<Result<Permit, Refusal>> {
     let mut cx = Context::from_waker(Waker::noop());
     admit.as_mut().poll(&mut cx)
 }
@@ -409,7 +409,7 @@ async fn a_wait_past_the_bounds_fails_at_once_naming_the_reset() {
         max_wait: Duration::from_secs(2),
         deadline: None,
     };
-    let Poll::Ready(Err(wait)) = poll(&mut Box::pin(limiter.admit(tight))) else {
+    let Poll::Ready(Err(Refusal::Quota(wait))) = poll(&mut Box::pin(limiter.admit(tight))) else {
         panic!("admitted or waiting")
     };
     assert!(wait.wait > Duration::from_secs(59), "{wait:?}");
@@ -439,4 +439,27 @@ async fn disabled_never_waits() {
         permits.push(limiter.admit(LOOSE).await.expect("admitted"));
     }
     assert!(limiter.spent_until().is_none());
+}
+
+#[tokio::test]
+async fn stopping_refuses_the_waiting_and_the_later_callers_not_the_sent() {
+    for enabled in [true, false] {
+        let limiter = RateLimiter::new(enabled);
+        let sent = limiter.admit(LOOSE).await.expect("the probe");
+        let mut waiting = Box::pin(limiter.admit(LOOSE));
+        assert_eq!(poll(&mut waiting).is_pending(), enabled);
+        limiter.stop();
+        if enabled {
+            assert!(matches!(
+                poll(&mut waiting),
+                Poll::Ready(Err(Refusal::Stopped))
+            ));
+            assert!(limiter.state().queue.is_empty());
+        }
+        assert!(matches!(
+            poll(&mut Box::pin(limiter.admit(LOOSE))),
+            Poll::Ready(Err(Refusal::Stopped))
+        ));
+        sent.observe(OK, &HeaderMap::new());
+    }
 }
