@@ -263,7 +263,8 @@ impl Driver<'_> {
                 _ = ticker.tick() => {
                     self.journal.sync_soon().map_err(|e| self.journal_failed(&e))?;
                     self.rejects.flush()?;
-                    self.progress.update(self.tally);
+                    self.progress
+                        .update(self.tally, self.client.quota_spent_until());
                     None
                 }
             };
@@ -272,7 +273,8 @@ impl Driver<'_> {
                 let _ = stop.send(true);
             }
         }
-        self.progress.update(self.tally);
+        self.progress
+            .update(self.tally, self.client.quota_spent_until());
         Ok(ending.unwrap_or(Ending::Finished))
     }
 
@@ -290,6 +292,8 @@ impl Driver<'_> {
             );
             std::process::exit(Status::Failed as i32);
         }
+        // Rows waiting for the quota, or for a worker, are not sent.
+        self.client.stop_sending();
         self.progress.say(&format!(
             "interrupted: finishing the {} in flight (Ctrl-C again stops at once)",
             count(in_flight as u64, "request", "requests")
