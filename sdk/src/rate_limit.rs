@@ -9,7 +9,9 @@
 //!   Without `Date`, the client's wall clock stands in.
 //! - **The report is a ceiling.** In a window, what may still go is the lowest
 //!   `Remaining` reported in it, less the client's requests in flight and those that
-//!   ended without a report. Other clients sharing the key only ever lower the reports.
+//!   ended without a report, less what other clients sharing the key have likely spent
+//!   since (the fall of `Remaining` its own requests do not explain, at the pace it
+//!   fell). Nothing the client counts itself ever raises it.
 //! - **Spread, not burst.** What may go is spread evenly over the rest of the window (at
 //!   most the next second), running at most a quarter of that span ahead: clients
 //!   sharing a key see each other's spending before the window runs dry.
@@ -436,8 +438,14 @@ struct Window {
     reset: u64,
     /// Its end on the limiter's clock, as late as the server's clock allows.
     end: Micros,
-    /// The lowest `Remaining` reported in it.
+    /// The lowest `Remaining` reported in it, and when.
     lowest: u64,
+    lowest_at: Micros,
+    /// The highest `Remaining` reported in it.
+    highest: u64,
+    /// When its first report came, and how many came.
+    first_at: Micros,
+    reports: u64,
     /// Requests of this window that ended without a report: they may have counted.
     unreported: u64,
     /// The even pace's next slot.
@@ -447,6 +455,23 @@ struct Window {
 impl Window {
     fn left(&self) -> u64 {
         self.lowest.saturating_sub(self.unreported)
+    }
+
+    /// What other clients sharing the key have likely spent since the lowest report: the
+    /// fall of `Remaining` that this client's own reported requests do not explain, at
+    /// the pace it fell. Always 0 for a client alone on its key.
+    fn others_since(&self, now: Micros) -> u64 {
+        let others = self
+            .highest
+            .saturating_sub(self.lowest)
+            .saturating_sub(self.reports.saturating_sub(1));
+        let over = self.lowest_at.saturating_sub(self.first_at);
+        if others == 0 || over <= 0 {
+            return 0;
+        }
+        let since = u64::try_from(now.saturating_sub(self.lowest_at)).unwrap_or(0);
+        let over = u64::try_from(over).unwrap_or(u64::MAX);
+        u64::try_from(u128::from(others) * u128::from(since) / u128::from(over)).unwrap_or(u64::MAX)
     }
 }
 
@@ -473,7 +498,9 @@ impl Model {
             Mode::Free { cap } if cap.is_none_or(|c| (self.in_flight as f64) < c) => Decision::Go,
             Mode::Free { .. } => wait(None, false),
             Mode::Window(w) if w.left() == 0 => wait(Some(w.end), true),
-            Mode::Window(w) if w.left() <= self.in_flight => wait(Some(w.end), false),
+            Mode::Window(w) if w.left().saturating_sub(w.others_since(now)) <= self.in_flight => {
+                wait(Some(w.end), false)
+            }
             Mode::Window(w) => {
                 // Send when next - now <= min(end - now, PACE_SPAN) / SHARE.
                 let ahead = w.next.saturating_sub(now);
@@ -579,7 +606,14 @@ impl Model {
                 match &mut self.mode {
                     // Counted in a window that has ended: it says nothing of this one.
                     _ if end <= now => {}
-                    Mode::Window(w) if w.reset == reset => w.lowest = w.lowest.min(remaining),
+                    Mode::Window(w) if w.reset == reset => {
+                        w.reports += 1;
+                        w.highest = w.highest.max(remaining);
+                        if remaining < w.lowest {
+                            w.lowest = remaining;
+                            w.lowest_at = now;
+                        }
+                    }
                     Mode::Window(w) if w.reset > reset => {}
                     mode => {
                         if matches!(mode, Mode::Free { .. }) {
@@ -589,6 +623,10 @@ impl Model {
                             reset,
                             end,
                             lowest: remaining,
+                            lowest_at: now,
+                            highest: remaining,
+                            first_at: now,
+                            reports: 1,
                             unreported: 0,
                             next: now,
                         });

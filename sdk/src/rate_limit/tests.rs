@@ -150,6 +150,8 @@ fn the_lowest_report_is_a_ceiling_another_client_lowers() {
     // Another client spent the rest: this one's own count knows nothing of it.
     m.observe(OK, &server.answer(at, 0), at, at, WALL);
     assert_eq!(waits(&mut m, at), (Some(at + SECOND), true));
+    // Another client spent 39 in no time: this one expects it to go on.
+    assert!(matches!(&m.mode, Mode::Window(w) if w.others_since(at + SECOND) == 0));
     // A report answered out of order does not raise it again.
     sent(&mut m, at + SECOND);
     m.observe(OK, &server.answer(at, 30), at, at + SECOND - MS, WALL);
@@ -371,6 +373,10 @@ fn limiter_with(left: u64) -> Arc<RateLimiter> {
         reset: u64::MAX,
         end: now + 60 * SECOND,
         lowest: left,
+        lowest_at: now,
+        highest: left,
+        first_at: now,
+        reports: 1,
         unreported: 0,
         next: now - 60 * SECOND,
     });
@@ -462,4 +468,38 @@ async fn stopping_refuses_the_waiting_and_the_later_callers_not_the_sent() {
         ));
         sent.observe(OK, &HeaderMap::new());
     }
+}
+
+#[test]
+fn what_others_spend_is_projected_forward() {
+    let server = Server { offset: WALL };
+    let mut m = Model::default();
+    let at = T0 - WALL.rem_euclid(SECOND);
+    sent(&mut m, at);
+    m.observe(OK, &server.answer(at, 40), at, at, WALL);
+    // 100 ms later this client's second request finds 30 left: 9 went to others.
+    let t = at + 100 * MS;
+    sent(&mut m, t);
+    m.observe(OK, &server.answer(t, 30), t, t, WALL);
+    let Mode::Window(w) = &m.mode else {
+        panic!("{m:?}")
+    };
+    assert_eq!(w.others_since(t), 0);
+    assert_eq!(w.others_since(t + 100 * MS), 9);
+    assert_eq!(w.others_since(t + 300 * MS), 27);
+    // By then the 30 left are likely gone: wait for the window's end, unsure.
+    assert_eq!(waits(&mut m, t + 340 * MS), (Some(at + SECOND), false));
+    // A client alone on its key projects nothing, whatever the order of its answers.
+    let mut alone = Model::default();
+    sent(&mut alone, at);
+    alone.observe(OK, &server.answer(at, 40), at, at, WALL);
+    for (i, remaining) in [37, 39, 38].into_iter().enumerate() {
+        let t = at + (i as Micros + 1) * 100 * MS;
+        sent(&mut alone, t);
+        alone.observe(OK, &server.answer(t, remaining), t, t, WALL);
+    }
+    let Mode::Window(w) = &alone.mode else {
+        panic!("{alone:?}")
+    };
+    assert_eq!(w.others_since(at + 900 * MS), 0);
 }
