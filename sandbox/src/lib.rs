@@ -31,7 +31,7 @@ use tokio::task::JoinHandle;
 
 pub use chaos::{Chaos, InvalidChaos};
 pub use faults::{Fault, FaultBody, FaultKind, Route};
-pub use rate_limit::{ParseRateLimitError, RateLimit};
+pub use rate_limit::{ParseRateLimitError, RateLimit, RateLimitHeaders};
 pub use requests::{ApiKeyCheck, RequestRecord};
 
 use state::Shared;
@@ -175,6 +175,8 @@ pub struct SandboxBuilder {
     port: u16,
     api_key: String,
     rate_limit: RateLimit,
+    clock_shift: i64,
+    rate_limit_headers: RateLimitHeaders,
     on_duplicate: OnDuplicate,
     chaos: Option<Chaos>,
     request_log: usize,
@@ -187,6 +189,8 @@ impl Default for SandboxBuilder {
             port: 0,
             api_key: DEFAULT_API_KEY.to_owned(),
             rate_limit: RateLimit::DEFAULT,
+            clock_shift: 0,
+            rate_limit_headers: RateLimitHeaders::All,
             on_duplicate: OnDuplicate::Replay,
             chaos: None,
             request_log: requests::DEFAULT_CAPACITY,
@@ -211,6 +215,20 @@ impl SandboxBuilder {
     /// The rate limit (default [`RateLimit::DEFAULT`]).
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = limit;
+        self
+    }
+
+    /// Runs the sandbox's clock `seconds` ahead of the machine's (behind when negative):
+    /// its rate-limit windows, `X-RateLimit-Reset` and `Date` all follow it, as a server
+    /// whose clock differs from its clients' does (default 0).
+    pub fn clock_shift(mut self, seconds: i64) -> Self {
+        self.clock_shift = seconds;
+        self
+    }
+
+    /// Which `X-RateLimit-*` headers the answers carry (default all three).
+    pub fn rate_limit_headers(mut self, headers: RateLimitHeaders) -> Self {
+        self.rate_limit_headers = headers;
         self
     }
 
@@ -257,9 +275,11 @@ impl SandboxBuilder {
         let listener =
             TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))).await?;
         let url = format!("http://{}", listener.local_addr()?);
+        let limiter =
+            rate_limit::Limiter::new(self.rate_limit, self.clock_shift, self.rate_limit_headers);
         let shared = Arc::new(Shared::new(
             self.api_key.clone(),
-            self.rate_limit,
+            limiter,
             self.on_duplicate,
             state::Memory {
                 request_log: self.request_log,

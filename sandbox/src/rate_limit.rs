@@ -101,27 +101,60 @@ impl FromStr for RateLimit {
     }
 }
 
+/// Which `X-RateLimit-*` headers the answers carry, as servers and proxies differ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RateLimitHeaders {
+    /// `Limit`, `Remaining` and `Reset` (the default).
+    #[default]
+    All,
+    /// `Remaining` and `Reset` only.
+    Some,
+    /// None of them (a 429 still carries `Retry-After`).
+    None,
+}
+
+impl FromStr for RateLimitHeaders {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "all" => Ok(Self::All),
+            "some" => Ok(Self::Some),
+            "none" => Ok(Self::None),
+            other => Err(format!("{other:?}: expected all, some or none")),
+        }
+    }
+}
+
 /// Where one request stands against the limit: what the headers say.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Quota {
     pub(crate) limit: u32,
     pub(crate) remaining: u32,
-    /// The end of the current window, in UNIX seconds.
+    /// The end of the current window, in UNIX seconds on the sandbox's clock.
     pub(crate) reset: u64,
     /// Set when the request is over the limit: seconds until the window ends, at least 1.
     pub(crate) retry_after: Option<u64>,
+    /// The sandbox's clock, in UNIX seconds, when its clock is shifted: the `Date` to send.
+    pub(crate) date: Option<u64>,
+    pub(crate) headers: RateLimitHeaders,
 }
 
 pub(crate) struct Limiter {
     limit: RateLimit,
+    /// Seconds the sandbox's clock runs ahead of the machine's (behind when negative).
+    clock_shift: i64,
+    headers: RateLimitHeaders,
     /// The current window's index since the epoch, and the requests answered in it.
     window: Mutex<(u64, u32)>,
 }
 
 impl Limiter {
-    pub(crate) fn new(limit: RateLimit) -> Self {
+    pub(crate) fn new(limit: RateLimit, clock_shift: i64, headers: RateLimitHeaders) -> Self {
         Self {
             limit,
+            clock_shift,
+            headers,
             window: Mutex::new((0, 0)),
         }
     }
@@ -134,8 +167,14 @@ impl Limiter {
     pub(crate) fn hit(&self) -> Quota {
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        self.hit_at(now_ms)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let shifted = now_ms.saturating_add(self.clock_shift.saturating_mul(1000));
+        let mut quota = self.hit_at(u64::try_from(shifted).unwrap_or(0));
+        quota.headers = self.headers;
+        if self.clock_shift != 0 {
+            quota.date = Some(u64::try_from(shifted / 1000).unwrap_or(0));
+        }
+        quota
     }
 
     fn hit_at(&self, now_ms: u64) -> Quota {
@@ -155,6 +194,8 @@ impl Limiter {
             remaining: self.limit.requests - window.1,
             reset: reset_ms.div_ceil(1000),
             retry_after: (!allowed).then(|| (reset_ms - now_ms).div_ceil(1000).max(1)),
+            date: None,
+            headers: RateLimitHeaders::All,
         }
     }
 }
@@ -183,7 +224,7 @@ mod tests {
 
     #[test]
     fn the_excess_waits_for_the_next_window() {
-        let limiter = Limiter::new("2/10s".parse().expect("valid"));
+        let limiter = Limiter::new("2/10s".parse().expect("valid"), 0, RateLimitHeaders::All);
         let start = 1_700_000_003_500; // 3.5 s into a 10 s window
         let first = limiter.hit_at(start);
         assert_eq!(

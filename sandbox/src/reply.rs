@@ -137,9 +137,23 @@ impl Reply {
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         if let Some(quota) = quota {
-            headers.insert("x-ratelimit-limit", HeaderValue::from(quota.limit));
-            headers.insert("x-ratelimit-remaining", HeaderValue::from(quota.remaining));
-            headers.insert("x-ratelimit-reset", HeaderValue::from(quota.reset));
+            use crate::rate_limit::RateLimitHeaders;
+            if quota.headers == RateLimitHeaders::All {
+                headers.insert("x-ratelimit-limit", HeaderValue::from(quota.limit));
+            }
+            if quota.headers != RateLimitHeaders::None {
+                headers.insert("x-ratelimit-remaining", HeaderValue::from(quota.remaining));
+                headers.insert("x-ratelimit-reset", HeaderValue::from(quota.reset));
+            }
+            // A shifted clock shows in the Date too (hyper writes the machine's otherwise).
+            if let Some(date) = quota
+                .date
+                .and_then(|secs| chrono::DateTime::from_timestamp(i64::try_from(secs).ok()?, 0))
+                && let Ok(value) =
+                    HeaderValue::from_str(&date.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+            {
+                headers.insert(header::DATE, value);
+            }
         }
         if let Some(seconds) = retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));

@@ -5,7 +5,7 @@ use axum::http::HeaderMap;
 use crate::OnDuplicate;
 use crate::chaos::ChaosState;
 use crate::faults::Faults;
-use crate::rate_limit::{Limiter, RateLimit};
+use crate::rate_limit::Limiter;
 use crate::requests::{ApiKeyCheck, RequestLog};
 use crate::store::Store;
 
@@ -31,7 +31,7 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new(
         api_key: String,
-        rate_limit: RateLimit,
+        limiter: Limiter,
         on_duplicate: OnDuplicate,
         memory: Memory,
     ) -> Self {
@@ -41,7 +41,7 @@ impl Shared {
             store: Store::new(memory.keys_only),
             faults: Faults::default(),
             chaos: ChaosState::default(),
-            limiter: Limiter::new(rate_limit),
+            limiter,
             log: RequestLog::new(memory.request_log),
         }
     }

@@ -90,5 +90,24 @@ fn bad_arguments_exit_2_with_the_usage() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--rate-limit"), "{stderr}");
-    assert!(stderr.contains("usage: thena-sandbox"), "{stderr}");
+    assert!(stderr.contains("try '--help'"), "{stderr}");
+}
+
+#[test]
+fn help_lists_every_option_with_its_environment_variable() {
+    let output = Command::new(env!("CARGO_BIN_EXE_thena-sandbox"))
+        .arg("--help")
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success(), "{output:?}");
+    let help = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "--clock-shift <SECONDS>",
+        "[env: THENA_SANDBOX_CLOCK_SHIFT=]",
+        "--rate-limit-headers <all|some|none>",
+        "[env: THENA_SANDBOX_RATE_LIMIT=]",
+        "--api-key <KEY>",
+    ] {
+        assert!(help.contains(expected), "{expected} in {help}");
+    }
 }

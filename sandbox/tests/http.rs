@@ -157,6 +157,57 @@ async fn the_excess_over_the_rate_limit_gets_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn a_shifted_clock_shows_in_the_date_and_the_reset_and_headers_can_be_left_out() {
+    use thena_sandbox::RateLimitHeaders;
+    for (shift, headers) in [
+        (3600, RateLimitHeaders::All),
+        (-3600, RateLimitHeaders::Some),
+        (0, RateLimitHeaders::None),
+    ] {
+        let sandbox = Sandbox::builder()
+            .rate_limit(RateLimit::new(5, Duration::from_secs(10)).expect("a valid limit"))
+            .clock_shift(shift)
+            .rate_limit_headers(headers)
+            .start()
+            .await
+            .expect("the sandbox starts");
+        let http = common::http();
+        let response = common::create(
+            &http,
+            sandbox.url(),
+            sandbox.api_key(),
+            &common::ticket("t"),
+        )
+        .send()
+        .await
+        .expect("an answer");
+        assert_eq!(response.status(), 201);
+        let h = response.headers();
+        let now = chrono::Utc::now().timestamp();
+        let date = h["date"].to_str().expect("ASCII");
+        let date = chrono::DateTime::parse_from_rfc2822(date)
+            .expect("an HTTP date")
+            .timestamp();
+        assert!((date - now - shift).abs() <= 2, "{date} vs {now} + {shift}");
+        assert_eq!(
+            h.contains_key("x-ratelimit-limit"),
+            headers == RateLimitHeaders::All
+        );
+        match h.get("x-ratelimit-reset") {
+            Some(reset) => {
+                let reset: i64 = reset.to_str().expect("ASCII").parse().expect("a number");
+                assert!(reset > date && reset <= date + 10, "{reset} vs {date}");
+                assert_eq!(h["x-ratelimit-remaining"], "4");
+            }
+            None => {
+                assert_eq!(headers, RateLimitHeaders::None);
+                assert!(!h.contains_key("x-ratelimit-remaining"));
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn tickets_are_listed_per_team_over_http() {
     let sandbox = sandbox().await;
     let http = common::http();

@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::hooks::{OperationInfo, elapsed_ms};
 use crate::idempotency;
 use crate::random;
-use crate::rate_limit::{Admission, Permit};
+use crate::rate_limit::{Bounds, Permit, Refusal};
 use crate::response::{self, CallFacts, ResponseHead, ResponseValue};
 use crate::retry::{self, Stop};
 use crate::transport::{self, Cause, Timeout};
@@ -56,10 +56,9 @@ impl Client {
         let deadline = settings
             .operation_timeout
             .and_then(|t| Instant::now().checked_add(t));
-        let fits = |wait: Duration| {
-            wait <= settings.max_retry_wait
-                && deadline
-                    .is_none_or(|d| Instant::now().checked_add(wait).is_some_and(|end| end < d))
+        let bounds = Bounds {
+            max_wait: settings.max_retry_wait,
+            deadline,
         };
         let max_attempts = match idempotency::repeatable(request.method(), info.dedup_key.as_ref())
         {
@@ -75,11 +74,37 @@ impl Client {
             redactor: self.inner.redactor.clone(),
         };
         let mut original = Some(request);
+        // The last attempt's end, while a retry waits for the quota.
+        let mut last: Option<(Outcome, Timeout)> = None;
 
-        loop {
+        let (outcome, timeout, stop) = loop {
+            let permit = match self.admit(bounds).await {
+                Ok(permit) => permit,
+                Err(refusal) => {
+                    let stop = match refusal {
+                        Refusal::Quota(quota) if quota.wait > settings.max_retry_wait => {
+                            Stop::WaitTooLong(quota.wait)
+                        }
+                        Refusal::Quota(_) => Stop::OperationTimeout,
+                        Refusal::Stopped => Stop::NotRetryable,
+                    };
+                    // A retry refused: the last attempt's failure is the call's.
+                    if let Some((outcome, timeout)) = last {
+                        break (outcome, timeout, stop);
+                    }
+                    facts.stop = Some(stop);
+                    return Err(match refusal {
+                        Refusal::Quota(quota) => Error::QuotaExhausted {
+                            until: quota.until,
+                            wait: quota.wait,
+                            facts,
+                        },
+                        Refusal::Stopped => Error::Stopped { facts },
+                    });
+                }
+            };
             facts.attempts += 1;
             let attempt = facts.attempts;
-            let permit = self.admit(&fits).await;
 
             // Clones while more attempts may follow; the last attempt sends the original.
             let next = match attempt < max_attempts {
@@ -127,7 +152,7 @@ impl Client {
                 Some(_) if max_attempts == 1 => Stop::NotRetryable,
                 Some(_) if attempt >= max_attempts => Stop::RetriesExhausted,
                 Some(wait) if wait > settings.max_retry_wait => Stop::WaitTooLong(wait),
-                Some(wait) if !fits(wait) => Stop::OperationTimeout,
+                Some(wait) if !bounds.allow(wait) => Stop::OperationTimeout,
                 Some(wait) => {
                     facts.earlier_attempt_uncertain |= match &outcome {
                         Outcome::Answered { status, .. } => retry::may_have_processed(*status),
@@ -145,75 +170,72 @@ impl Client {
                         "transient failure; retrying"
                     );
                     tokio::time::sleep(wait).await;
+                    last = Some((outcome, timeout));
                     continue;
                 }
             };
-            // Which limit a timed-out attempt hit: connecting has a limit of its own.
-            let timed_out = |e: &reqwest::Error| {
-                (Cause::of(e) == Cause::TimedOut).then(|| match e.is_connect() {
-                    true => Timeout::Connect(settings.connect_timeout),
-                    false => timeout,
-                })
+            break (outcome, timeout, stop);
+        };
+        // Which limit a timed-out attempt hit: connecting has a limit of its own.
+        let timed_out = |e: &reqwest::Error| {
+            (Cause::of(e) == Cause::TimedOut).then(|| match e.is_connect() {
+                true => Timeout::Connect(settings.connect_timeout),
+                false => timeout,
+            })
+        };
+        // An attempt cut short by what was left of the operation's limit ended the call.
+        let cut_by_deadline = matches!(timeout, Timeout::Operation(_))
+            && match &outcome {
+                Outcome::NoResponse(e) | Outcome::BodyFailed { source: e, .. } => {
+                    timed_out(e) == Some(timeout)
+                }
+                _ => false,
             };
-            // An attempt cut short by what was left of the operation's limit ended the call.
-            let cut_by_deadline = matches!(timeout, Timeout::Operation(_))
-                && match &outcome {
-                    Outcome::NoResponse(e) | Outcome::BodyFailed { source: e, .. } => {
-                        timed_out(e) == Some(timeout)
-                    }
-                    _ => false,
-                };
-            facts.stop = Some(if cut_by_deadline {
-                Stop::OperationTimeout
-            } else {
-                stop
-            });
-            return match outcome {
-                Outcome::Answered {
-                    status,
-                    headers,
-                    body,
-                } => Ok(ResponseValue::new(
-                    ResponseHead::new(status, headers, facts),
-                    body,
-                )),
-                Outcome::NoResponse(source) => Err(Error::CommunicationError {
-                    timeout: timed_out(&source),
-                    source,
-                    facts,
-                }),
-                Outcome::BodyFailed {
-                    status,
-                    headers,
-                    source,
-                } => Err(Error::ResponseBodyError {
-                    timeout: timed_out(&source),
-                    head: ResponseHead::new(status, headers, facts),
-                    source,
-                }),
-                Outcome::TooLarge { status, headers } => Err(Error::ResponseTooLarge {
-                    head: ResponseHead::new(status, headers, facts),
-                    limit: settings.max_response_bytes,
-                }),
-            };
+        facts.stop = Some(if cut_by_deadline {
+            Stop::OperationTimeout
+        } else {
+            stop
+        });
+        match outcome {
+            Outcome::Answered {
+                status,
+                headers,
+                body,
+            } => Ok(ResponseValue::new(
+                ResponseHead::new(status, headers, facts),
+                body,
+            )),
+            Outcome::NoResponse(source) => Err(Error::CommunicationError {
+                timeout: timed_out(&source),
+                source,
+                facts,
+            }),
+            Outcome::BodyFailed {
+                status,
+                headers,
+                source,
+            } => Err(Error::ResponseBodyError {
+                timeout: timed_out(&source),
+                head: ResponseHead::new(status, headers, facts),
+                source,
+            }),
+            Outcome::TooLarge { status, headers } => Err(Error::ResponseTooLarge {
+                head: ResponseHead::new(status, headers, facts),
+                limit: settings.max_response_bytes,
+            }),
         }
     }
 
-    /// Waits until the rate-limit window has room, as long as the wait fits the call's
-    /// limits; past them the request goes out anyway and the server decides.
-    async fn admit(&self, fits: &impl Fn(Duration) -> bool) -> Permit {
+    /// Waits in arrival order for room in the quota. A wait for a spent quota past the
+    /// call's bounds fails at once; the waits of all its attempts end at its deadline.
+    async fn admit(&self, bounds: Bounds) -> Result<Permit, Refusal> {
         let limiter = &self.inner.rate_limit;
-        loop {
-            let wait = match limiter.admit(SystemTime::now()) {
-                Admission::Go(permit) => return permit,
-                Admission::Wait(wait) if fits(wait) => wait,
-                Admission::Wait(_) => return limiter.send_anyway(),
-            };
-            tracing::debug!(
-                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                "rate-limit window spent; waiting for its reset"
-            );
-            tokio::time::sleep(wait).await;
+        let admit = limiter.admit(bounds);
+        match bounds.deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline.into(), admit)
+                .await
+                .unwrap_or_else(|_| Err(Refusal::Quota(limiter.deadline_passed()))),
+            None => admit.await,
         }
     }
 
@@ -232,7 +254,7 @@ impl Client {
                 response::request_id(&headers, &self.inner.redactor),
             );
         }
-        permit.observe(status, &headers, SystemTime::now());
+        permit.observe(status, &headers);
 
         let limit = self.inner.settings.max_response_bytes;
         if response.content_length().is_some_and(|n| n > limit) {

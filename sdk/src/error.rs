@@ -75,6 +75,28 @@ pub enum Error<E = types::ErrorResponse> {
         /// The limit, in bytes.
         limit: u64,
     },
+    /// Nothing was sent: the rate-limit quota is spent (the server reported none left,
+    /// or asked to wait with a 429) until a time past the call's limits
+    /// ([`max_retry_wait`](crate::ClientBuilder::max_retry_wait),
+    /// [`operation_timeout`](crate::ClientBuilder::operation_timeout)).
+    #[non_exhaustive]
+    QuotaExhausted {
+        /// When the quota resets, on this machine's clock.
+        until: std::time::SystemTime,
+        /// How long from when the call gave up.
+        wait: Duration,
+        /// The `deDuplicationKey` a create would have carried (no ticket exists for it),
+        /// and why the call stopped; no attempt was made.
+        facts: CallFacts,
+    },
+    /// Nothing was sent: [`Client::stop_sending`](crate::Client::stop_sending) stopped
+    /// the client while the call waited for admission, or before it was made.
+    #[non_exhaustive]
+    Stopped {
+        /// The `deDuplicationKey` a create would have carried (no ticket exists for it);
+        /// no attempt was made.
+        facts: CallFacts,
+    },
     /// A status the spec does not document, such as a redirect, which the SDK never
     /// follows: its head, and its body as read (within the size limit).
     UnexpectedResponse(ResponseValue<Bytes>),
@@ -114,7 +136,9 @@ impl<E> Error<E> {
     /// was sent.
     fn facts(&self) -> Option<&CallFacts> {
         match self {
-            Error::CommunicationError { facts, .. } => Some(facts),
+            Error::CommunicationError { facts, .. }
+            | Error::QuotaExhausted { facts, .. }
+            | Error::Stopped { facts } => Some(facts),
             _ => self.head().map(ResponseHead::facts),
         }
     }
@@ -184,6 +208,9 @@ impl<E> Error<E> {
     /// How long the server asked to wait before trying again. When retries stopped
     /// because this wait was too long, this is that wait.
     pub fn retry_after(&self) -> Option<Duration> {
+        if let Error::QuotaExhausted { wait, .. } = self {
+            return Some(*wait);
+        }
         self.head()?.retry_after()
     }
 
@@ -194,7 +221,7 @@ impl<E> Error<E> {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::CommunicationError { source, .. } => transport::is_transient(source),
-            Error::ResponseBodyError { .. } => true,
+            Error::ResponseBodyError { .. } | Error::QuotaExhausted { .. } => true,
             _ => self.status().is_some_and(retry::is_retryable_status),
         }
     }
@@ -307,6 +334,18 @@ impl Error {
         use fmt::Write;
         match self {
             Error::InvalidRequest(msg) => return write!(out, "invalid request: {msg}"),
+            Error::QuotaExhausted { until, wait, .. } => {
+                return write!(
+                    out,
+                    "not sent: the rate-limit quota is spent until {} ({:.1} s from now), \
+                 longer than the call may wait (max_retry_wait, operation_timeout)",
+                    chrono::DateTime::<chrono::Utc>::from(*until).format("%Y-%m-%d %H:%M:%S UTC"),
+                    wait.as_secs_f64()
+                );
+            }
+            Error::Stopped { .. } => {
+                return out.write_str("not sent: the client was stopped (stop_sending)");
+            }
             Error::CommunicationError {
                 source, timeout, ..
             } => {
@@ -478,6 +517,10 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
             ),
             Error::ResponseTooLarge { head, limit } => {
                 format!("ResponseTooLarge {{ head: {head:?}, limit: {limit} }}")
+            }
+            Error::Stopped { facts } => format!("Stopped {{ facts: {facts:?} }}"),
+            Error::QuotaExhausted { until, wait, facts } => {
+                format!("QuotaExhausted {{ until: {until:?}, wait: {wait:?}, facts: {facts:?} }}")
             }
             Error::UnexpectedResponse(r) => format!(
                 "UnexpectedResponse {{ head: {:?}, body: {:?} }}",

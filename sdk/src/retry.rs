@@ -54,10 +54,7 @@ pub(crate) fn server_wait(
     headers: &HeaderMap,
     now: SystemTime,
 ) -> Option<Duration> {
-    let retry_after = headers
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, now));
+    let retry_after = retry_after(headers, now);
     if retry_after.is_some() {
         return retry_after;
     }
@@ -65,6 +62,14 @@ pub(crate) fn server_wait(
         return until(RateLimit::from_headers(headers)?.reset?, now);
     }
     None
+}
+
+/// `Retry-After` alone, when present and believable.
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, now))
 }
 
 /// The time from `now` until `at`: zero when `at` has passed, `None` beyond [`HORIZON`].
@@ -87,7 +92,7 @@ fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 
 /// An HTTP date as a point in time; `None` when it is none of the three formats or
 /// lies outside what the clock can represent.
-fn http_date(value: &str) -> Option<SystemTime> {
+pub(crate) fn http_date(value: &str) -> Option<SystemTime> {
     use chrono::NaiveDateTime;
     let parsed = chrono::DateTime::parse_from_rfc2822(value)
         .map(|d| d.naive_utc())

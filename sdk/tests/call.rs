@@ -518,7 +518,7 @@ async fn a_spent_window_waits_for_its_reset_before_sending() {
         .map_or(0, |d| d.as_secs());
     assert!(now >= reset, "sent before the reset at {reset} (now {now})");
 
-    // A wait the client may not sleep: the request goes out at once.
+    // A wait the client may not sleep: the call fails at once, naming the quota.
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(
@@ -528,11 +528,29 @@ async fn a_spent_window_waits_for_its_reset_before_sending() {
         )
         .mount(&server)
         .await;
-    let far = client(&server);
+    let far = builder(&server)
+        .max_retry_wait(Duration::from_secs(60))
+        .build()
+        .expect("valid");
     create(&far).await.expect("first");
     let started = Instant::now();
-    create(&far).await.expect("sent anyway");
+    let err = create(&far).await.expect_err("a wait of 10 minutes");
     assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(matches!(err, Error::QuotaExhausted { .. }), "{err:?}");
+    assert_eq!(err.attempts(), 0);
+    assert!(
+        err.retry_after() > Some(Duration::from_secs(590)),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("not sent: the rate-limit quota is spent until ")
+            && shown.contains(" UTC (")
+            && shown.contains("longer than the call may wait"),
+        "{shown}"
+    );
+    assert_eq!(server.received_requests().await.map(|r| r.len()), Some(1));
 
     // Without rate-limit awareness nothing waits.
     let server = MockServer::start().await;
@@ -706,7 +724,7 @@ async fn a_wait_over_max_retry_wait_is_not_slept_even_a_short_one() {
 }
 
 #[tokio::test]
-async fn a_rate_limit_wait_over_max_retry_wait_is_not_slept() {
+async fn a_quota_wait_over_max_retry_wait_fails_at_once_unsent() {
     let reset = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -726,7 +744,8 @@ async fn a_rate_limit_wait_over_max_retry_wait_is_not_slept() {
         .expect("valid settings");
     create(&client).await.expect("first");
     let started = Instant::now();
-    create(&client).await.expect("sent at once");
+    let err = create(&client).await.expect_err("not sent");
+    assert!(matches!(err, Error::QuotaExhausted { .. }), "{err:?}");
     assert!(
         started.elapsed() < Duration::from_millis(900),
         "{:?}",

@@ -35,13 +35,14 @@ commands:
   package              the published crates as users get them: cargo package (verified),
                        docs with -D warnings, dependencies' rust-version, and a crate
                        outside the workspace built on the SDK (part of test)
-  bench [--quick] [client|process|build|import]...
+  bench [--quick] [client|process|build|import|limits]...
                        what the SDK costs, each figure against its target: the SDK
                        against hand-written reqwest in one process (criterion) and with
                        the sandbox in its own process, a clean build against the SDK's
                        unavoidable dependencies, and thena tickets import (throughput
-                       against the SDK's own, at a rate limit, peak memory); all four
-                       unless named; --quick for a short run";
+                       against the SDK's own, at a rate limit, peak memory), and the
+                       rate limiter at 50 requests/s (429s, throughput, latency,
+                       fairness); all five unless named; --quick for a short run";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

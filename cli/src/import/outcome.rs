@@ -101,7 +101,18 @@ impl Outcome {
                 ticket_identifier: None,
             };
         }
+        let unsent = matches!(
+            error,
+            thena_sdk::Error::QuotaExhausted { .. } | thena_sdk::Error::Stopped { .. }
+        );
         match status {
+            // The quota, past the SDK's wait, or a stop: nothing was sent.
+            _ if unsent => Self::Throttled {
+                status,
+                message: error.to_string(),
+                wait: error.retry_after(),
+                uncertain: false,
+            },
             Some(429) => Self::Throttled {
                 status,
                 message: error.to_string(),

@@ -269,7 +269,8 @@ impl Driver<'_> {
                 _ = ticker.tick() => {
                     self.journal.sync_soon().map_err(|e| self.journal_failed(&e))?;
                     self.rejects.flush()?;
-                    self.progress.update(self.tally);
+                    self.progress
+                        .update(self.tally, self.client.quota_spent_until());
                     None
                 }
             };
@@ -278,7 +279,8 @@ impl Driver<'_> {
                 let _ = stop.send(true);
             }
         }
-        self.progress.update(self.tally);
+        self.progress
+            .update(self.tally, self.client.quota_spent_until());
         Ok(ending.unwrap_or(Ending::Finished))
     }
 
@@ -299,6 +301,8 @@ impl Driver<'_> {
         // The bar goes before the message: redrawn under it, its last line would stay
         // behind above the summary. Progress goes on as log lines.
         self.progress.drop_bar();
+        // Rows waiting for the quota, or for a worker, are not sent.
+        self.client.stop_sending();
         self.progress.say(&format!(
             "interrupted: finishing the {} in flight (Ctrl-C again stops at once)",
             count(in_flight as u64, "request", "requests")

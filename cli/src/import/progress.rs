@@ -2,7 +2,7 @@
 //! [`LOG_EVERY`] otherwise (a CI log, a file), so that neither floods.
 
 use std::io::IsTerminal;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -41,17 +41,18 @@ impl Progress {
         }
     }
 
-    /// Shows the counts: on the bar, or in a line when one is due.
-    pub fn update(&mut self, tally: &Tally) {
+    /// Shows the counts, and until when sending waits for the rate-limit quota if it
+    /// does: on the bar, or in a line when one is due.
+    pub fn update(&mut self, tally: &Tally, quota_until: Option<SystemTime>) {
         let handled = tally.handled();
         // Rows done by earlier runs are skipped in no time: they do not count.
         let rate =
             (handled - tally.earlier) as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
         let left = tally.rows.saturating_sub(handled);
-        let eta = if rate > 0.0 {
-            format!("{:.0} s left", left as f64 / rate)
-        } else {
-            "time left unknown".to_owned()
+        let eta = match quota_until {
+            Some(until) => waiting_for_quota(until),
+            None if rate > 0.0 => format!("{:.0} s left", left as f64 / rate),
+            None => "time left unknown".to_owned(),
         };
         match &self.bar {
             Some(bar) => {
@@ -90,5 +91,29 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// "waiting for the quota until 22:41:07 UTC (12 s)".
+fn waiting_for_quota(until: SystemTime) -> String {
+    let left = until
+        .duration_since(SystemTime::now())
+        .unwrap_or_default()
+        .as_secs_f64();
+    let at = chrono::DateTime::<chrono::Utc>::from(until).format("%H:%M:%S UTC");
+    format!("waiting for the quota until {at} ({left:.0} s)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quota_wait_says_until_when() {
+        let until = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(
+            waiting_for_quota(until),
+            "waiting for the quota until 22:13:20 UTC (0 s)"
+        );
     }
 }

@@ -240,10 +240,20 @@ fn ctrl_c_finishes_the_requests_in_flight_and_a_second_one_stops_at_once() {
         assert!(stderr.contains(said), "{stderr}");
         assert!(stderr.contains("run the same command again"), "{stderr}");
         if presses == 1 {
-            // Every request that went out came back and is journaled.
+            // Every request that went out came back and is journaled; rows still
+            // waiting to go (for the quota) were not sent, and are to retry.
             let journal = json_lines(&dir.read("tickets.csv.thena-import"));
             let count = |event: &str| journal.iter().filter(|l| l["event"] == event).count();
-            assert_eq!(count("sent"), count("created"), "{journal:#?}");
+            assert_eq!(
+                count("sent"),
+                count("created") + count("retryable"),
+                "{journal:#?}"
+            );
+            assert_eq!(
+                server.sandbox.requests().len(),
+                count("created"),
+                "{journal:#?}"
+            );
             assert_eq!(count("created"), server.sandbox.tickets().len());
         }
 
@@ -253,4 +263,46 @@ fn ctrl_c_finishes_the_requests_in_flight_and_a_second_one_stops_at_once() {
         assert_eq!(server.sandbox.tickets().len(), 60);
         assert!(titles(&server.sandbox).values().all(|&n| n == 1));
     }
+}
+
+#[test]
+fn ctrl_c_while_rows_wait_for_the_quota_sends_none_of_them() {
+    // Three requests a minute: the window is spent at once and the rows wait for the
+    // next one. Started early in a minute, so that it does not turn during the test.
+    let second = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() % 60);
+    if second > 40 {
+        std::thread::sleep(Duration::from_secs(61 - second));
+    }
+    let limit = "3/1m".parse().expect("a rate limit");
+    let server = Server::start_with(Sandbox::builder().rate_limit(limit));
+    let dir = Dir::new("import-ctrl-c-quota");
+    let input = dir.write("tickets.csv", &rows_csv(20, false));
+    let args = ["tickets", "import", input.as_str(), "--concurrency", "4"];
+    let child = spawn(&server, &args);
+    let started = Instant::now();
+    while server.sandbox.tickets().len() < 3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "3 rows not sent"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Long enough for a progress line (one every 5 s off a terminal).
+    std::thread::sleep(Duration::from_millis(5500));
+    interrupt(&child);
+    let output = child.wait_with_output().expect("thena exits");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("waiting for the quota until "), "{stderr}");
+    assert_eq!(server.sandbox.requests().len(), 3, "{stderr}");
+    let journal = json_lines(&dir.read("tickets.csv.thena-import"));
+    let count = |event: &str| journal.iter().filter(|l| l["event"] == event).count();
+    assert_eq!(count("created"), 3, "{journal:#?}");
+    assert_eq!(
+        count("sent"),
+        count("created") + count("retryable"),
+        "{journal:#?}"
+    );
 }

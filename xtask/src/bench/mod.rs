@@ -10,7 +10,10 @@
 //! - `build`: a clean debug build of thena-sdk against a crate with only the SDK's
 //!   unavoidable dependencies;
 //! - `import`: `thena tickets import` against the sandbox binary: its throughput against
-//!   the SDK's own, at a rate limit, and its peak memory over a million rows.
+//!   the SDK's own, at a rate limit, and its peak memory over a million rows;
+//! - `limits`: the rate limiter against the sandbox binary at 50 requests a second: 429s,
+//!   throughput, latency and fairness with 1 to 256 tasks, three processes sharing a
+//!   key, a skewed server clock, each header mode.
 //!
 //! Missed targets are reported, not failed: benchmarks are measurements, and a loaded
 //! machine is slow.
@@ -18,6 +21,7 @@
 mod build;
 mod criterion;
 mod import;
+mod limits;
 mod process;
 mod sandbox;
 
@@ -25,7 +29,7 @@ use std::process::Command;
 
 use crate::{cargo, target_dir};
 
-const SCENARIOS: [&str; 4] = ["client", "process", "build", "import"];
+const SCENARIOS: [&str; 5] = ["client", "process", "build", "import", "limits"];
 
 pub fn run(args: &[&str]) -> Result<(), String> {
     let quick = args.contains(&"--quick");
@@ -43,6 +47,7 @@ pub fn run(args: &[&str]) -> Result<(), String> {
             "client" => criterion::run(quick)?,
             "process" => process::run(quick)?,
             "import" => import::run(quick)?,
+            "limits" => limits::run(quick)?,
             _ => build::run(quick)?,
         }
     }

@@ -39,9 +39,15 @@ pub struct Sandbox {
 impl Sandbox {
     /// Starts the release binary (built already) with [`KEY`] and this rate limit.
     pub fn start(rate_limit: &str) -> Result<Self, String> {
+        Self::start_with(rate_limit, &[])
+    }
+
+    /// [`Sandbox::start`] with more options.
+    pub fn start_with(rate_limit: &str, options: &[&str]) -> Result<Self, String> {
         let binary = target_dir().join("release").join("thena-sandbox");
         let mut child = Command::new(&binary)
             .args(["--rate-limit", rate_limit, "--api-key", KEY])
+            .args(options)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
