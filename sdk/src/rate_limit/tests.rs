@@ -503,3 +503,51 @@ fn what_others_spend_is_projected_forward() {
     };
     assert_eq!(w.others_since(at + 900 * MS), 0);
 }
+
+/// A waker that counts its wakes.
+struct Counter(std::sync::atomic::AtomicUsize);
+
+impl std::task::Wake for Counter {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn the_next_caller_is_woken_when_the_head_leaves() {
+    let limiter = limiter_with(1);
+    let _sent = limiter.admit(LOOSE).await.expect("room for one");
+    let mut head = Box::pin(limiter.admit(LOOSE));
+    assert!(poll(&mut head).is_pending());
+    let counter = Arc::new(Counter(std::sync::atomic::AtomicUsize::new(0)));
+    let waker = Waker::from(Arc::clone(&counter));
+    let mut next = Box::pin(limiter.admit(LOOSE));
+    assert!(
+        next.as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
+    // One behind the head leaving wakes nobody; the head leaving wakes the next.
+    let mut last = Box::pin(limiter.admit(LOOSE));
+    assert!(poll(&mut last).is_pending());
+    drop(last);
+    assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+    drop(head);
+    assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn without_date_the_wall_clock_stands_in_for_the_servers() {
+    let limiter = RateLimiter::new(true);
+    let now = limiter.now();
+    let wall = micros(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("after 1970"),
+    );
+    let offset = limiter.wall_offset(now);
+    assert!(
+        (offset + now - wall).abs() < SECOND,
+        "{offset} {now} {wall}"
+    );
+}
