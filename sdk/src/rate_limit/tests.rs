@@ -551,3 +551,27 @@ fn without_date_the_wall_clock_stands_in_for_the_servers() {
         "{offset} {now} {wall}"
     );
 }
+
+#[tokio::test]
+async fn the_head_resets_its_timer_when_its_time_moves() {
+    // One left and one in flight: the head waits for the window's end, a minute away.
+    let limiter = limiter_with(1);
+    let sent = limiter.admit(LOOSE).await.expect("room for one");
+    let mut head = Box::pin(limiter.admit(LOOSE));
+    assert!(poll(&mut head).is_pending());
+    // A report makes room; the pace lets the head go within a second.
+    {
+        let mut s = limiter.state();
+        if let Mode::Window(w) = &mut s.model.mode {
+            w.lowest = 100;
+        }
+        s.wake_head();
+    }
+    // Only the head's own timer may wake it: the late one of a minute, or the new one.
+    tokio::select! {
+        biased;
+        () = tokio::time::sleep(Duration::from_secs(5)) => panic!("still waiting for the old time"),
+        admitted = &mut head => assert!(admitted.is_ok()),
+    }
+    drop(sent);
+}
