@@ -333,6 +333,10 @@ fn free_sending_halves_on_a_429_and_grows_by_one_per_cap_of_answers() {
         );
     }
     assert_eq!(m.mode, Mode::Free { cap: Some(1.0) });
+    // One at a time, then.
+    sent(&mut m, T0);
+    assert_eq!(waits(&mut m, T0), (None, false));
+    m.in_flight = 0;
     // Enough answers lift the cap altogether.
     for _ in 0..600_000 {
         m.in_flight += 1;
