@@ -322,7 +322,16 @@ async fn a_spent_quota_past_the_operation_timeout_fails_at_once_unsent() {
         .operation_timeout(Duration::from_secs(5))
         .build()
         .expect("valid");
+    assert_eq!(client.quota_spent_until(), None, "nothing known yet");
     create(&client).await.expect("the hour's one request");
+    let until = client
+        .quota_spent_until()
+        .expect("spent until the hour's end");
+    let left = until.duration_since(SystemTime::now()).unwrap_or_default();
+    assert!(
+        left > Duration::from_secs(5) && left <= Duration::from_secs(3601),
+        "{left:?}"
+    );
     let err = create(&client)
         .await
         .expect_err("the quota is spent for the hour");

@@ -333,6 +333,10 @@ fn free_sending_halves_on_a_429_and_grows_by_one_per_cap_of_answers() {
         );
     }
     assert_eq!(m.mode, Mode::Free { cap: Some(1.0) });
+    // One at a time, then.
+    sent(&mut m, T0);
+    assert_eq!(waits(&mut m, T0), (None, false));
+    m.in_flight = 0;
     // Enough answers lift the cap altogether.
     for _ in 0..600_000 {
         m.in_flight += 1;
@@ -502,4 +506,76 @@ fn what_others_spend_is_projected_forward() {
         panic!("{alone:?}")
     };
     assert_eq!(w.others_since(at + 900 * MS), 0);
+}
+
+/// A waker that counts its wakes.
+struct Counter(std::sync::atomic::AtomicUsize);
+
+impl std::task::Wake for Counter {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn the_next_caller_is_woken_when_the_head_leaves() {
+    let limiter = limiter_with(1);
+    let _sent = limiter.admit(LOOSE).await.expect("room for one");
+    let mut head = Box::pin(limiter.admit(LOOSE));
+    assert!(poll(&mut head).is_pending());
+    let counter = Arc::new(Counter(std::sync::atomic::AtomicUsize::new(0)));
+    let waker = Waker::from(Arc::clone(&counter));
+    let mut next = Box::pin(limiter.admit(LOOSE));
+    assert!(
+        next.as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
+    // One behind the head leaving wakes nobody; the head leaving wakes the next.
+    let mut last = Box::pin(limiter.admit(LOOSE));
+    assert!(poll(&mut last).is_pending());
+    drop(last);
+    assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+    drop(head);
+    assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn without_date_the_wall_clock_stands_in_for_the_servers() {
+    let limiter = RateLimiter::new(true);
+    let now = limiter.now();
+    let wall = micros(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("after 1970"),
+    );
+    let offset = limiter.wall_offset(now);
+    assert!(
+        (offset + now - wall).abs() < SECOND,
+        "{offset} {now} {wall}"
+    );
+}
+
+#[tokio::test]
+async fn the_head_resets_its_timer_when_its_time_moves() {
+    // One left and one in flight: the head waits for the window's end, a minute away.
+    let limiter = limiter_with(1);
+    let sent = limiter.admit(LOOSE).await.expect("room for one");
+    let mut head = Box::pin(limiter.admit(LOOSE));
+    assert!(poll(&mut head).is_pending());
+    // A report makes room; the pace lets the head go within a second.
+    {
+        let mut s = limiter.state();
+        if let Mode::Window(w) = &mut s.model.mode {
+            w.lowest = 100;
+        }
+        s.wake_head();
+    }
+    // Only the head's own timer may wake it: the late one of a minute, or the new one.
+    tokio::select! {
+        biased;
+        () = tokio::time::sleep(Duration::from_secs(5)) => panic!("still waiting for the old time"),
+        admitted = &mut head => assert!(admitted.is_ok()),
+    }
+    drop(sent);
 }
