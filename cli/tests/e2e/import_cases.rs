@@ -437,7 +437,23 @@ fn sigterm_stops_the_import_as_ctrl_c_does() {
     assert!(stderr.contains("import of"), "the summary: {stderr}");
     let journal = json_lines(&dir.read("t.csv.thena-import"));
     let count = |event: &str| journal.iter().filter(|l| l["event"] == event).count();
-    assert_eq!(count("sent"), count("created"), "{journal:#?}");
+    // Every row taken has its outcome: created if its request had left, to retry
+    // ("not sent") if it still waited for the quota when the signal came.
+    assert!(count("created") >= 1, "{journal:#?}");
+    assert_eq!(
+        count("sent"),
+        count("created") + count("retryable"),
+        "{journal:#?}"
+    );
+    assert!(
+        journal
+            .iter()
+            .filter(|l| l["event"] == "retryable")
+            .all(|l| l["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("not sent"))),
+        "{journal:#?}"
+    );
 }
 
 #[test]
