@@ -126,6 +126,8 @@ fn write_workspace(dir: &Path, copies: &[&Sdk]) -> Result<(), String> {
     write(&dir.join("Cargo.lock"), &read("Cargo.lock")?)?;
 
     let sdk_deps = table(&sdk_toml, "[dependencies]")?;
+    // Its features choose the TLS provider (a build with none does not compile).
+    let sdk_features = table(&sdk_toml, "[features]")?;
     // The SDK's crate documentation is its README.
     let readme = read("sdk/README.md")?;
     let runtime: Vec<(String, String)> = fs::read_dir(crate::root_path("sdk/src"))
@@ -147,7 +149,7 @@ fn write_workspace(dir: &Path, copies: &[&Sdk]) -> Result<(), String> {
         let manifest = format!(
             "[package]\nname = {:?}\nedition.workspace = true\nversion.workspace = true\n\
              publish = false\n\n[lib]\nname = \"sdk_{lib}\"\n\n[[example]]\nname = \"probe_{lib}\"\npath = \"probe.rs\"\n\n\
-             [dependencies]\n{sdk_deps}\n\n[dev-dependencies]\ntokio = {{ workspace = true, features = [\"rt\"] }}\n",
+             [features]\n{sdk_features}\n\n[dependencies]\n{sdk_deps}\n\n[dev-dependencies]\ntokio = {{ workspace = true, features = [\"rt\"] }}\n",
             c.name
         );
         write(&krate.join("Cargo.toml"), &manifest)?;
