@@ -64,7 +64,7 @@ pub enum ConfigError {
         rule: String,
     },
     /// A root certificate given to
-    /// [`add_root_certificate_pem`](ClientBuilder::add_root_certificate_pem) is not
+    /// [`add_root_certificate_pem`](crate::ClientBuilder::add_root_certificate_pem) is not
     /// usable PEM.
     InvalidCertificate(String),
     /// The HTTP client (or its TLS configuration) could not be built.
