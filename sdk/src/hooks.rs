@@ -1,4 +1,5 @@
-//! The hooks every generated call runs through: credentials, then the attempts.
+//! The hooks every generated call runs through: the request's own checks and the
+//! credentials, then the attempts.
 //!
 //! Shaped like progenitor's `ClientHooks` (the generated code calls `pre`, `exec` and
 //! `post`), but `exec` returns the SDK's [`Error`], so that a call that fails without a
@@ -12,6 +13,7 @@ use tracing::{Instrument, field};
 
 use crate::Client;
 use crate::auth::API_KEY_HEADER;
+use crate::body;
 use crate::error::Error;
 use crate::idempotency::DedupKey;
 use crate::response::ResponseValue;
@@ -25,7 +27,8 @@ pub(crate) struct OperationInfo {
 }
 
 pub(crate) trait ClientHooks<Inner> {
-    /// Adds the credentials.
+    /// Refuses a request that must not be sent (a blank key, a property set twice), and
+    /// adds the credentials.
     async fn pre<E>(&self, request: &mut Request, info: &OperationInfo) -> Result<(), Error<E>>;
     /// Sends the request, retrying what is safe to retry, and reads the answer's body.
     async fn exec<E>(
@@ -42,7 +45,27 @@ pub(crate) trait ClientHooks<Inner> {
 }
 
 impl ClientHooks<Runtime> for Client {
-    async fn pre<E>(&self, request: &mut Request, _: &OperationInfo) -> Result<(), Error<E>> {
+    async fn pre<E>(&self, request: &mut Request, info: &OperationInfo) -> Result<(), Error<E>> {
+        // A blank key is no key to a server that trims it: every such create would be new.
+        if info
+            .dedup_key
+            .as_ref()
+            .is_some_and(|k| k.key.trim().is_empty())
+        {
+            return Err(Error::InvalidRequest(
+                "deDuplicationKey: must not be blank; leave it out and the SDK generates one"
+                    .into(),
+            ));
+        }
+        if let Some(name) = request
+            .body()
+            .and_then(|b| b.as_bytes())
+            .and_then(body::repeated_member)
+        {
+            return Err(Error::InvalidRequest(format!(
+                "body: property {name} is set twice (as a named property and in `extra`); set it once"
+            )));
+        }
         request
             .headers_mut()
             .insert(API_KEY_HEADER, self.inner.api_key.header_value());

@@ -7,9 +7,10 @@
 // inside a layer). `generated.rs` sits on top, and every layer may name what it serves:
 // the generated `Client` and the `types`.
 //
-// 1. Facts of the wire, read without trusting them: `random`, `transport` (what ended an
-//    attempt, which timeout), `tls`, `headers` (rate-limit window, request id),
-//    `settings` (what a client is configured with, and `ConfigError`).
+// 1. Facts of the wire, read without trusting them: `random`, `body` (a request body's
+//    top-level members), `transport` (what ended an attempt, which timeout), `tls`,
+//    `headers` (rate-limit window, request id), `settings` (what a client is configured
+//    with, and `ConfigError`).
 // 2. Keys: `auth` (the API key and the redactor), `idempotency` (the `deDuplicationKey`
 //    and which requests repeat).
 // 3. Policy: `retry` (when to try again, how long to wait, why a call stopped),
@@ -21,6 +22,7 @@
 //    `config` (the builder), `runtime` (what the generated code imports).
 
 mod auth;
+mod body;
 mod call;
 mod config;
 mod decode;

@@ -192,3 +192,63 @@ async fn a_success_seen_on_an_earlier_attempt_is_not_forgotten() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_blank_key_is_refused_before_sending() {
+    let server = answering(created()).await;
+    for blank in [" ", "\t", " \u{a0} "] {
+        let refused = client(&server)
+            .create_ticket()
+            .body(ticket().de_duplication_key(blank))
+            .send()
+            .await
+            .expect_err("a blank key");
+        assert!(
+            matches!(&refused, Error::InvalidRequest(m) if m.contains("deDuplicationKey: must not be blank")),
+            "{refused}"
+        );
+    }
+    assert!(bodies(&server).await.is_empty(), "nothing is sent");
+}
+
+/// `extra` holds properties the spec does not name; one it does name would go out twice,
+/// and servers disagree on which member wins.
+#[tokio::test]
+async fn a_property_set_twice_through_extra_is_refused_before_sending() {
+    let server = MockServer::start().await;
+    let mut extra = serde_json::Map::new();
+    extra.insert("statusName".into(), json!("Closed"));
+    let refused = client(&server)
+        .update_ticket()
+        .id("T1")
+        .body(
+            types::UpdateTicketBody::builder()
+                .status_name("Open")
+                .extra(extra.clone()),
+        )
+        .send()
+        .await
+        .expect_err("statusName twice");
+    assert!(
+        matches!(&refused, Error::InvalidRequest(m) if m.contains("property statusName is set twice")),
+        "{refused}"
+    );
+    assert!(bodies(&server).await.is_empty(), "nothing is sent");
+
+    // Alone, in `extra` or named, the property is sent once.
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "status": true, "message": "Success", "timestamp": "2024-01-01T00:00:00.000Z",
+            "data": { "id": "T1", "ticketIdentifier": "TEAM-1" }
+        })))
+        .mount(&server)
+        .await;
+    client(&server)
+        .update_ticket()
+        .id("T1")
+        .body(types::UpdateTicketBody::builder().extra(extra))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(bodies(&server).await, [r#"{"statusName":"Closed"}"#]);
+}

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Bottom first, as `src/lib.rs` lists them.
 const LAYERS: [&[&str]; 6] = [
-    &["random", "transport", "tls", "headers", "settings"],
+    &["random", "body", "transport", "tls", "headers", "settings"],
     &["auth", "idempotency"],
     &["retry", "rate_limit"],
     &["response", "error", "decode"],
