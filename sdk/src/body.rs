@@ -5,15 +5,14 @@
 //! writes both. Servers disagree on which of two members wins, so such a body is refused
 //! before it is sent, whatever type or property it comes from.
 
-use std::collections::HashSet;
-
 /// The first member name that a top-level JSON object holds twice, as written (escapes
 /// included: serde writes one name the same way each time). `None` for any other body.
 pub(crate) fn repeated_member(json: &[u8]) -> Option<String> {
     if json.first() != Some(&b'{') {
         return None;
     }
-    let mut names = HashSet::new();
+    // A body has a few dozen members at most: a list beats hashing each name.
+    let mut names: Vec<&[u8]> = Vec::new();
     // Depth of nesting, and whether the next string at depth 1 is a member's name.
     let (mut depth, mut name_next) = (0usize, false);
     let mut at = 0;
@@ -27,9 +26,10 @@ pub(crate) fn repeated_member(json: &[u8]) -> Option<String> {
                 }
                 if depth == 1 && name_next {
                     let name = json.get(start..at)?;
-                    if !names.insert(name) {
+                    if names.contains(&name) {
                         return Some(String::from_utf8_lossy(name).into_owned());
                     }
+                    names.push(name);
                 }
                 name_next = false;
             }
