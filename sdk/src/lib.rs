@@ -19,7 +19,8 @@
 //    call fails), `decode` (bytes into the spec's values, or an error).
 // 5. State: `state` (what every clone of a client shares).
 // 6. The call: `hooks` (credentials, the span around a call), `call` (its attempts),
-//    `config` (the builder), `runtime` (what the generated code imports).
+//    `config` (the builder), `runtime` (what the generated code imports), `raw` (a
+//    request to any path, through the same hooks).
 
 mod auth;
 mod body;
@@ -36,6 +37,7 @@ mod hooks;
 mod idempotency;
 mod random;
 mod rate_limit;
+mod raw;
 mod response;
 mod retry;
 mod runtime;
@@ -48,6 +50,7 @@ pub use config::{ClientBuilder, DEFAULT_BASE_URL};
 pub use generated::*;
 pub use headers::RateLimit;
 pub use idempotency::new_dedup_key;
+pub use raw::RawRequest;
 pub use response::{CallFacts, ResponseHead};
 pub use retry::Stop;
 pub use settings::ConfigError;

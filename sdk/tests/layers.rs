@@ -11,7 +11,7 @@ const LAYERS: [&[&str]; 6] = [
     &["retry", "rate_limit"],
     &["response", "error", "decode"],
     &["state"],
-    &["hooks", "call", "config", "runtime"],
+    &["hooks", "call", "config", "runtime", "raw"],
 ];
 
 /// What every layer may name: the generated API the runtime serves, and the crate root.
