@@ -4,8 +4,9 @@
 //! (`generated.rs`); the modules around them arrange the command tree (`tickets`), build
 //! the request body (`body`), configure the client (`config`), print the result
 //! (`output`) and map failures to exit statuses (`exit`). `import` creates a ticket per
-//! row of a file, exactly once.
+//! row of a file, exactly once; `api` sends a request to any path.
 
+mod api;
 mod body;
 mod completions;
 mod config;
@@ -51,12 +52,14 @@ fn command() -> Command {
         .args(config::args())
         .arg(output::arg())
         .subcommand(tickets::command())
+        .subcommand(api::command())
         .subcommand(completions::command())
 }
 
 fn run(matches: &ArgMatches) -> Result<(), Failure> {
     match matches.subcommand() {
         Some((tickets::NAME, sub)) => tickets::run(matches, sub),
+        Some((api::NAME, sub)) => api::run(matches, sub),
         Some((completions::NAME, sub)) => completions::run(sub, command()),
         _ => unreachable!("clap accepts only the subcommands of command()"),
     }

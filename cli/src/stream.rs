@@ -13,6 +13,13 @@ pub fn say(message: impl Display) {
     let _ = writeln!(stderr, "thena: {message}").and_then(|()| stderr.flush());
 }
 
+/// Writes `text` and a line end to stderr, as it is (`api -i`'s status and headers); a
+/// failure to write is ignored.
+pub fn note(text: &str) {
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(stderr, "{text}").and_then(|()| stderr.flush());
+}
+
 /// Writes `bytes` to stdout, whole, and flushes.
 pub fn data(bytes: &[u8]) -> io::Result<()> {
     let mut stdout = io::stdout().lock();

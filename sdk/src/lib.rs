@@ -51,6 +51,8 @@ pub use generated::*;
 pub use headers::RateLimit;
 pub use idempotency::new_dedup_key;
 pub use raw::RawRequest;
+/// The method of a [`Client::request`], re-exported so that callers need not name reqwest.
+pub use reqwest::Method;
 pub use response::{CallFacts, ResponseHead};
 pub use retry::Stop;
 pub use settings::ConfigError;

@@ -146,6 +146,22 @@ impl ResponseHead {
         self.facts.earlier_attempt_uncertain
     }
 
+    /// Every response header as text (`name`, `value`), with the API key cut out of
+    /// both: what to print or log of them.
+    pub fn redacted_headers(&self) -> Vec<(String, String)> {
+        let redactor = &self.facts.redactor;
+        self.headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes());
+                (
+                    redactor.text(name.as_str()).into_owned(),
+                    redactor.text(&value).into_owned(),
+                )
+            })
+            .collect()
+    }
+
     /// The body of an error answer exactly as received, the API key included if the
     /// server echoed it. Everything else the SDK shows of the body is redacted.
     pub fn raw_error_body(&self) -> Option<&[u8]> {
@@ -157,21 +173,9 @@ impl ResponseHead {
 /// redacted.
 impl fmt::Debug for ResponseHead {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redactor = &self.facts.redactor;
-        let headers: Vec<(String, String)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let value = String::from_utf8_lossy(value.as_bytes());
-                (
-                    redactor.text(name.as_str()).into_owned(),
-                    redactor.text(&value).into_owned(),
-                )
-            })
-            .collect();
         f.debug_struct("ResponseHead")
             .field("status", &self.status)
-            .field("headers", &headers)
+            .field("headers", &self.redacted_headers())
             .field("attempts", &self.facts.attempts)
             .field("dedup_key", &self.facts.dedup_key())
             .field(

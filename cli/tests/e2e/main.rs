@@ -2,6 +2,7 @@
 //! process runs on loopback (so `sandbox.requests()` shows what reached it, and proves
 //! that nothing did when the input was bad).
 
+mod api;
 mod exit_codes;
 mod help;
 mod import;
