@@ -1,35 +1,51 @@
-//! Where `thena` sends its requests, and how patiently: the SDK's environment settings
-//! with the global flags over them, or `--sandbox`, an embedded sandbox.
+//! Where `thena` sends its requests, and how patiently: a profile's settings (`profile`),
+//! the SDK's environment settings over them and the global flags over those, or
+//! `--sandbox`, an embedded sandbox; and `thena config show`, which says which won.
 
 use std::time::Duration;
 
-use clap::{Arg, ArgAction, ArgMatches, value_parser};
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use thena_sandbox::Sandbox;
 use thena_sdk::{Client, ClientBuilder, ConfigError};
 
 use crate::exit::{Failure, Status};
+use crate::profile;
 
 /// The configuration, as `--help` explains it.
 pub const HELP: &str = "\
 Configuration:
-  THENA_API_KEY       the API key (required unless --sandbox). It is read from the
-                      environment only, never from a flag: a flag would leave the key
-                      in your shell history and in the process list.
+  THENA_API_KEY       the API key (required unless --sandbox or a profile names one).
+                      Never a flag: a flag would leave the key in your shell history
+                      and in the process list.
   THENA_BASE_URL      the API's base URL (default https://platform.thena.ai)
   THENA_MAX_RETRIES   as --max-retries
   THENA_TIMEOUT_SECS  as --timeout
-The flags override the environment.";
+  THENA_PROFILE       as --profile
+  THENA_CONFIG        the configuration file (default
+                      $XDG_CONFIG_HOME/thena/config.toml, else ~/.config/thena/config.toml)
+A profile is a [profiles.NAME] table of that file with base_url, max_retries, timeout
+and where the key comes from: api_key_file (a file only its owner can read) or
+api_key_command (a command that prints the key). The `default` profile is used when
+none is named. Flags override the environment, which overrides the profile.
+`thena config show` prints what is in effect and where each setting came from.";
 
+/// The environment variable of the key.
+const API_KEY_ENV: &str = "THENA_API_KEY";
 const BASE_URL: &str = "base-url";
 const MAX_RETRIES: &str = "max-retries";
 const TIMEOUT: &str = "timeout";
 const SANDBOX: &str = "sandbox";
+const PROFILE: &str = "profile";
+
+/// The SDK's defaults, as help and `config show` state them.
+const DEFAULT_RETRIES: u32 = 2;
+const DEFAULT_TIMEOUT_SECS: u64 = 60;
 
 /// Where the global options stand in every command's help, apart from its own.
 pub const GLOBAL: &str = "Global options";
 
 /// The global options that configure the client.
-pub fn args() -> [Arg; 4] {
+pub fn args() -> [Arg; 5] {
     [
         Arg::new(BASE_URL)
             .long(BASE_URL)
@@ -37,23 +53,33 @@ pub fn args() -> [Arg; 4] {
             .value_name("URL")
             .global(true)
             .help("The API's base URL [env: THENA_BASE_URL] [default: https://platform.thena.ai]"),
+        Arg::new(PROFILE)
+            .long(PROFILE)
+            .help_heading(GLOBAL)
+            .value_name("NAME")
+            .global(true)
+            .conflicts_with(SANDBOX)
+            .help("The profile of the configuration file to use [env: THENA_PROFILE] [default: default]"),
         Arg::new(MAX_RETRIES)
             .long(MAX_RETRIES)
             .help_heading(GLOBAL)
             .value_name("N")
             .global(true)
             .value_parser(value_parser!(u32))
-            .help(
+            .help(format!(
                 "How often a transient failure (no answer, 408, 429, 5xx) is retried \
-                 [env: THENA_MAX_RETRIES] [default: 2]",
-            ),
+                 [env: THENA_MAX_RETRIES] [default: {DEFAULT_RETRIES}]"
+            )),
         Arg::new(TIMEOUT)
             .long(TIMEOUT)
             .help_heading(GLOBAL)
             .value_name("SECS")
             .global(true)
             .value_parser(seconds)
-            .help("The limit for one attempt, in seconds [env: THENA_TIMEOUT_SECS] [default: 60]"),
+            .help(format!(
+                "The limit for one attempt, in seconds [env: THENA_TIMEOUT_SECS] \
+                 [default: {DEFAULT_TIMEOUT_SECS}]"
+            )),
         Arg::new(SANDBOX)
             .long(SANDBOX)
             .help_heading(GLOBAL)
@@ -106,21 +132,175 @@ pub async fn connect(matches: &ArgMatches, rehearsal: bool) -> Result<Connection
             .api_key(sandbox.api_key());
         (builder, Some(sandbox))
     } else {
-        let builder = ClientBuilder::from_env().map_err(|e| match e {
-            ConfigError::MissingEnv("THENA_API_KEY") => Failure::new(
-                Status::Config,
-                "no API key: set THENA_API_KEY in the environment, or try thena with \
-                 --sandbox (no account needed)",
-            ),
-            other => other.into(),
-        })?;
-        (builder, None)
+        let chosen = profile::choose(matches.get_one::<String>(PROFILE).map(String::as_str))?;
+        (from_profile(chosen.as_ref())?.with_env()?, None)
     };
     let builder = apply_flags(builder, matches);
+    let client = builder.build().map_err(|e| match e {
+        ConfigError::MissingApiKey => Failure::new(
+            Status::Config,
+            "no API key: set THENA_API_KEY in the environment, name a profile that has \
+             one (see thena --help), or try thena with --sandbox (no account needed)",
+        ),
+        other => other.into(),
+    })?;
     Ok(Connection {
-        client: builder.build()?,
+        client,
         _sandbox: sandbox,
     })
+}
+
+/// The command's name in the tree.
+pub const NAME: &str = "config";
+
+/// `thena config show`.
+pub fn command() -> Command {
+    Command::new(NAME)
+        .about("Show the configuration in effect")
+        .subcommand_required(true)
+        .subcommand(Command::new("show").about(
+            "Print each setting in effect and where it came from: a flag, the environment, \
+             the profile or the default (the key itself is never printed)",
+        ))
+}
+
+/// Prints on stdout, one per line, each setting, its value and where it came from.
+pub fn show(matches: &ArgMatches) -> Result<(), Failure> {
+    let mut rows: Vec<[String; 3]> = Vec::new();
+    let mut row = |name: &str, value: String, source: String| {
+        rows.push([name.to_owned(), value, source]);
+    };
+    if sandbox(matches) {
+        row("base_url", "an embedded sandbox".into(), "--sandbox".into());
+        row("api_key", "the sandbox's".into(), "--sandbox".into());
+        return print_rows(&rows);
+    }
+    let chosen = profile::choose(matches.get_one::<String>(PROFILE).map(String::as_str))?;
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let in_profile = chosen
+        .as_ref()
+        .map(|c| format!("profile {}", c.name))
+        .unwrap_or_default();
+    let profile = chosen.as_ref().map(|c| &c.profile);
+    let (url, source) = first(
+        [
+            (
+                matches.get_one::<String>(BASE_URL).cloned(),
+                format!("--{BASE_URL}"),
+            ),
+            (env("THENA_BASE_URL"), "environment THENA_BASE_URL".into()),
+            (profile.and_then(|p| p.base_url.clone()), in_profile.clone()),
+        ],
+        thena_sdk::DEFAULT_BASE_URL.into(),
+    );
+    row("base_url", url, source);
+    let (retries, source) = first(
+        [
+            (
+                matches.get_one::<u32>(MAX_RETRIES).map(u32::to_string),
+                format!("--{MAX_RETRIES}"),
+            ),
+            (
+                env("THENA_MAX_RETRIES"),
+                "environment THENA_MAX_RETRIES".into(),
+            ),
+            (
+                profile.and_then(|p| p.max_retries).map(|n| n.to_string()),
+                in_profile.clone(),
+            ),
+        ],
+        DEFAULT_RETRIES.to_string(),
+    );
+    row("max_retries", retries, source);
+    let (timeout, source) = first(
+        [
+            (
+                matches
+                    .get_one::<Duration>(TIMEOUT)
+                    .map(|d| d.as_secs_f64().to_string()),
+                format!("--{TIMEOUT}"),
+            ),
+            (
+                env("THENA_TIMEOUT_SECS"),
+                "environment THENA_TIMEOUT_SECS".into(),
+            ),
+            (
+                profile.and_then(|p| p.timeout).map(|t| t.to_string()),
+                in_profile,
+            ),
+        ],
+        DEFAULT_TIMEOUT_SECS.to_string(),
+    );
+    row("timeout", format!("{timeout} s"), source);
+    let key = match std::env::var_os(API_KEY_ENV) {
+        Some(_) => Some(format!("environment {API_KEY_ENV}")),
+        None => match &chosen {
+            Some(chosen) => chosen
+                .api_key()?
+                .map(|(_, source)| format!("profile {}: {source}", chosen.name)),
+            None => None,
+        },
+    };
+    match key {
+        Some(source) => row("api_key", "<redacted>".into(), source),
+        None => row("api_key", "not set".into(), "-".into()),
+    }
+    match &chosen {
+        Some(c) => row("profile", c.name.clone(), c.path.display().to_string()),
+        None => row("profile", "none".into(), "-".into()),
+    }
+    print_rows(&rows)
+}
+
+/// The first value given, with where it came from; else the default.
+fn first(given: [(Option<String>, String); 3], default: String) -> (String, String) {
+    given
+        .into_iter()
+        .find_map(|(value, source)| Some((value?, source)))
+        .unwrap_or((default, "default".into()))
+}
+
+/// Rows of three columns, aligned, on stdout.
+fn print_rows(rows: &[[String; 3]]) -> Result<(), Failure> {
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let (name, value) = (width(0), width(1));
+    let text: String = rows
+        .iter()
+        .map(|[n, v, s]| format!("{n:<name$}  {v:<value$}  {s}\n"))
+        .collect();
+    crate::stream::data(text.as_bytes())
+        .map_err(|e| Failure::new(Status::OutputLost, format!("writing to stdout failed: {e}")))
+}
+
+/// A builder with the profile's settings. Its key is looked up (a file read, a command
+/// run) only when the environment does not set one, which would win anyway.
+fn from_profile(chosen: Option<&profile::Chosen>) -> Result<ClientBuilder, Failure> {
+    let mut builder = Client::builder();
+    let Some(chosen) = chosen else {
+        return Ok(builder);
+    };
+    let profile = &chosen.profile;
+    if let Some(url) = &profile.base_url {
+        builder = builder.base_url(url);
+    }
+    if let Some(retries) = profile.max_retries {
+        builder = builder.max_retries(retries);
+    }
+    if let Some(timeout) = profile.timeout {
+        let timeout = seconds(&timeout.to_string()).map_err(|rule| {
+            Failure::new(
+                Status::Config,
+                format!("profile {}: timeout: {rule}", chosen.name),
+            )
+        })?;
+        builder = builder.timeout(timeout);
+    }
+    if std::env::var_os(API_KEY_ENV).is_none()
+        && let Some((key, _)) = chosen.api_key()?
+    {
+        builder = builder.api_key(key);
+    }
+    Ok(builder)
 }
 
 fn apply_flags(mut builder: ClientBuilder, matches: &ArgMatches) -> ClientBuilder {

@@ -7,15 +7,15 @@ use std::process::ExitCode;
 /// The exit statuses, as `--help` lists them.
 pub const HELP: &str = "\
 Exit status:
-  0  success: the ticket is on stdout
+  0  success: the ticket (for api, the answer's body) is on stdout
   2  usage error: an unknown flag, a missing or invalid property, an unreadable
      --json-body; nothing was sent
   3  the API refused the request (a 4xx other than 408 and 429); the server's
      message is printed
   4  the server or the network failed, after retries (5xx, 408, 429, timeouts, no
      answer, an answer that does not decode): trying again later may succeed
-  5  configuration error: no API key, an unusable base URL, the embedded sandbox
-     could not start
+  5  configuration error: no API key, an unusable base URL, a profile that is not
+     there or whose key file or command fails, the embedded sandbox could not start
   6  done, but the output was lost: the ticket was created or updated (or every row
      of an import is done) and writing the result failed (a full disk, a closed
      pipe), or the server's answer to it could not be read; the message on stderr

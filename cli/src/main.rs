@@ -17,6 +17,7 @@ mod generated;
 mod import;
 mod operation;
 mod output;
+mod profile;
 mod stream;
 #[cfg(test)]
 mod test_file;
@@ -53,6 +54,7 @@ fn command() -> Command {
         .arg(output::arg())
         .subcommand(tickets::command())
         .subcommand(api::command())
+        .subcommand(config::command())
         .subcommand(completions::command())
 }
 
@@ -60,6 +62,7 @@ fn run(matches: &ArgMatches) -> Result<(), Failure> {
     match matches.subcommand() {
         Some((tickets::NAME, sub)) => tickets::run(matches, sub),
         Some((api::NAME, sub)) => api::run(matches, sub),
+        Some((config::NAME, _)) => config::show(matches),
         Some((completions::NAME, sub)) => completions::run(sub, command()),
         _ => unreachable!("clap accepts only the subcommands of command()"),
     }

@@ -71,25 +71,35 @@ impl ClientBuilder {
     /// Settings from the environment: `THENA_API_KEY` (required), `THENA_BASE_URL`,
     /// `THENA_MAX_RETRIES` and `THENA_TIMEOUT_SECS`. The builder can still be adjusted.
     pub fn from_env() -> Result<Self, ConfigError> {
+        if std::env::var_os("THENA_API_KEY").is_none() {
+            return Err(ConfigError::MissingEnv("THENA_API_KEY"));
+        }
+        Self::default().with_env()
+    }
+
+    /// This builder with the environment's settings over it: each of `THENA_API_KEY`,
+    /// `THENA_BASE_URL`, `THENA_MAX_RETRIES` and `THENA_TIMEOUT_SECS` that is set
+    /// replaces the builder's, and one that is not leaves it as it is. For programs
+    /// whose own settings (a configuration file's) rank below the environment's.
+    pub fn with_env(mut self) -> Result<Self, ConfigError> {
         let var = |name: &'static str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let key = match std::env::var_os("THENA_API_KEY") {
-            None => return Err(ConfigError::MissingEnv("THENA_API_KEY")),
+        match std::env::var_os("THENA_API_KEY") {
+            None => {}
             Some(key) if key.to_str().is_some_and(|k| k.trim().is_empty()) => {
                 return Err(ConfigError::EmptyEnv("THENA_API_KEY"));
             }
             // Not UTF-8: refused by the key's own rule, without being shown.
-            Some(key) => key.to_string_lossy().into_owned(),
-        };
-        let mut builder = Self::default().api_key(key);
+            Some(key) => self = self.api_key(key.to_string_lossy()),
+        }
         if let Some(url) = var("THENA_BASE_URL") {
-            builder = builder.base_url(url);
+            self = self.base_url(url);
         }
         if let Some(n) = var("THENA_MAX_RETRIES") {
             let n = n.trim().parse().map_err(|_| ConfigError::InvalidEnv {
                 name: "THENA_MAX_RETRIES",
                 rule: "a whole number of retries, such as 2",
             })?;
-            builder = builder.max_retries(n);
+            self = self.max_retries(n);
         }
         if let Some(secs) = var("THENA_TIMEOUT_SECS") {
             let secs = secs
@@ -103,9 +113,9 @@ impl ClientBuilder {
                     name: "THENA_TIMEOUT_SECS",
                     rule: "a positive number of seconds, such as 30 or 2.5",
                 })?;
-            builder = builder.timeout(secs);
+            self = self.timeout(secs);
         }
-        Ok(builder)
+        Ok(self)
     }
 
     /// The API's base URL: scheme and host, with an optional port and path prefix.

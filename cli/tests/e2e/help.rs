@@ -76,7 +76,11 @@ fn help_explains_the_key_the_settings_and_the_exit_statuses() {
     assert_eq!(help.code, Some(0));
     for needle in [
         "THENA_API_KEY",
-        "never from a flag",
+        "Never a flag",
+        "--profile",
+        "THENA_CONFIG",
+        "api_key_command",
+        "thena config show",
         "shell history",
         "THENA_BASE_URL",
         "--base-url",

@@ -8,6 +8,7 @@ mod help;
 mod import;
 mod import_cases;
 mod import_crash;
+mod profiles;
 mod streams;
 mod tickets;
 
@@ -20,12 +21,17 @@ use thena_sandbox::{Sandbox, SandboxBuilder};
 
 /// The settings `thena` reads from the environment: none of a developer's own may leak
 /// into a test.
-const SETTINGS: [&str; 4] = [
+const SETTINGS: [&str; 5] = [
     "THENA_API_KEY",
     "THENA_BASE_URL",
     "THENA_MAX_RETRIES",
     "THENA_TIMEOUT_SECS",
+    "THENA_PROFILE",
 ];
+
+/// No configuration file, unless a test names one: a developer's own profiles must not
+/// reach a test.
+const NO_CONFIG: (&str, &str) = ("THENA_CONFIG", "/nonexistent/thena-tests/config.toml");
 
 /// How a run of `thena` ended.
 #[derive(Debug)]
@@ -77,6 +83,7 @@ pub fn thena(args: &[impl AsRef<OsStr>], env: &[(&str, &str)], stdin: Option<&st
     for name in SETTINGS {
         command.env_remove(name);
     }
+    command.env(NO_CONFIG.0, NO_CONFIG.1);
     command.envs(env.iter().copied());
     let mut child = command.spawn().expect("thena starts");
     if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
