@@ -33,7 +33,7 @@ pub struct Profile {
     pub max_retries: Option<u32>,
     /// As `--timeout`, in seconds.
     pub timeout: Option<f64>,
-    /// A file holding the key, readable by its owner only.
+    /// A file holding the key, readable by its owner only (`~/` is the home directory).
     pub api_key_file: Option<PathBuf>,
     /// A command (run by `sh -c`) whose standard output is the key.
     pub api_key_command: Option<String>,
@@ -131,6 +131,7 @@ impl Chosen {
                 "profile {name}: api_key_file and api_key_command are both set; keep one"
             ))),
             (Some(file), None) => {
+                let file = &home_relative(file);
                 let key = read_private(file).map_err(|e| {
                     config_error(format!(
                         "profile {name}: api_key_file {}: {e}",
@@ -147,6 +148,14 @@ impl Chosen {
             }
             (None, None) => Ok(None),
         }
+    }
+}
+
+/// `~/x` as `$HOME/x`, as a shell would have written it; any other path as it is.
+fn home_relative(path: &Path) -> PathBuf {
+    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => Path::new(&home).join(rest),
+        _ => path.to_owned(),
     }
 }
 
@@ -209,6 +218,14 @@ mod tests {
         let failed = run("echo 'vault sealed' >&2; exit 3").expect_err("fails");
         assert!(failed.ends_with("vault sealed"), "{failed}");
         assert_eq!(run("true"), Err("printed nothing".into()));
+    }
+
+    #[test]
+    fn a_key_file_may_start_at_home() {
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        assert_eq!(home_relative(Path::new("~/.k")), home.join(".k"));
+        assert_eq!(home_relative(Path::new("/etc/~/k")), Path::new("/etc/~/k"));
+        assert_eq!(home_relative(Path::new("~other/k")), Path::new("~other/k"));
     }
 
     #[test]
