@@ -3,6 +3,7 @@
 //! and key, its retries, limits and errors. The answer's body goes to stdout.
 
 use std::io::{self, IsTerminal, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Map, Value};
@@ -43,7 +44,7 @@ pub fn command() -> Command {
                 .required(true)
                 .value_name("METHOD")
                 .value_parser(method)
-                .help("GET, POST, PUT, PATCH or DELETE"),
+                .help("GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"),
         )
         .arg(
             Arg::new(PATH)
@@ -138,16 +139,50 @@ fn typed_field(text: &str) -> Result<(String, Value), String> {
         "false" => Value::Bool(false),
         "null" => Value::Null,
         _ if value.starts_with('@') => Value::String(read(&value[1..])?),
-        _ if value.parse::<f64>().is_ok_and(f64::is_finite) => exact_json(value)?,
+        _ if is_json_number(value) => exact_json(value)?,
         _ => Value::String(value.to_owned()),
     };
     Ok((name, typed))
 }
 
-/// A file's text, or stdin's for `-`.
+/// Whether `text` is a number as JSON writes one (`-12`, `1.5e3`; not `1.`, `+1`, `0x1`,
+/// `2024-05-01`).
+fn is_json_number(text: &str) -> bool {
+    let digits = |s: &str| -> usize { s.bytes().take_while(u8::is_ascii_digit).count() };
+    let rest = text.strip_prefix('-').unwrap_or(text);
+    let int = digits(rest);
+    if int == 0 || (int > 1 && rest.starts_with('0')) {
+        return false;
+    }
+    let mut rest = &rest[int..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let n = digits(fraction);
+        if n == 0 {
+            return false;
+        }
+        rest = &fraction[n..];
+    }
+    if let Some(exponent) = rest.strip_prefix(['e', 'E']) {
+        let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+        let n = digits(exponent);
+        if n == 0 {
+            return false;
+        }
+        rest = &exponent[n..];
+    }
+    rest.is_empty()
+}
+
+/// Whether stdin has been read already: it can be, once.
+static STDIN_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// A file's text, or stdin's for `-` (once: a second `@-` would read nothing).
 fn read(path: &str) -> Result<String, String> {
     let mut text = String::new();
     let read = match path {
+        "-" if STDIN_TAKEN.swap(true, Ordering::Relaxed) => {
+            return Err("stdin can be read once: give @- to one value only".into());
+        }
         "-" => io::stdin().read_to_string(&mut text).map(drop),
         _ => std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text).map(drop)),
     };
@@ -155,15 +190,14 @@ fn read(path: &str) -> Result<String, String> {
         .map_err(|e| format!("cannot read {path}: {e}"))
 }
 
-/// The body the flags describe: `--input`'s JSON, or an object of the fields in the
-/// order given; none without either.
-fn body(matches: &ArgMatches) -> Result<Option<Value>, Failure> {
+/// The body the flags describe: `--input`'s JSON as it is written, or an object of the
+/// fields in the order given; none without either.
+fn body(matches: &ArgMatches) -> Result<Option<Vec<u8>>, Failure> {
     let usage = |message: String| Failure::new(Status::Usage, message);
     if let Some(path) = matches.get_one::<String>(INPUT) {
         let text = read(path).map_err(|e| usage(format!("--input: {e}")))?;
-        return exact_json(&text)
-            .map(Some)
-            .map_err(|e| usage(format!("--input {path}: {e}")));
+        exact_json(&text).map_err(|e| usage(format!("--input {path}: {e}")))?;
+        return Ok(Some(text.into_bytes()));
     }
     // Fields in the order they were given, whichever flag gave them.
     let mut fields: Vec<(usize, &(String, Value))> = Vec::new();
@@ -185,7 +219,7 @@ fn body(matches: &ArgMatches) -> Result<Option<Value>, Failure> {
             return Err(usage(format!("the field {name} is given twice")));
         }
     }
-    Ok(Some(Value::Object(members)))
+    Ok(Some(Value::Object(members).to_string().into_bytes()))
 }
 
 /// Sends the request and prints the answer's body.
@@ -196,6 +230,13 @@ pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
         .cloned()
         .unwrap_or_default();
     let path = matches.get_one::<String>(PATH).cloned().unwrap_or_default();
+    let idempotent = matches.get_flag(IDEMPOTENT);
+    if idempotent && method != Method::POST {
+        return Err(Failure::new(
+            Status::Usage,
+            format!("--idempotent: only a POST needs a key; {method} is retried without one"),
+        ));
+    }
     let body = body(matches)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -213,11 +254,13 @@ pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
             };
             request = request.header(name, value);
         }
-        if let Some(body) = &body {
-            request = request.json(body);
+        if let Some(body) = body {
+            request = request.json_bytes(body);
         }
-        if matches.get_flag(IDEMPOTENT) {
+        if idempotent {
             request = request.idempotent();
+            // A key is worth printing only for a request that will be sent.
+            request.check()?;
             if let Some(key) = request.dedup_key() {
                 crate::stream::say(format_args!(
                     "deDuplicationKey {key}: send the request again with this key, never \
@@ -235,9 +278,18 @@ pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
                 include(head);
             }
         }
-        let answer = answer?;
-        let done = format!("{method} {path} was answered {}", answer.status().as_u16());
-        print(&answer.into_inner()).map_err(|e| {
+        let (status, written) = match answer {
+            Ok(answer) => (answer.status(), print(&answer.into_inner())),
+            // A success whose body is not JSON (a text, an HTML page) is printed as it is.
+            Err(thena_sdk::Error::InvalidResponsePayload { head, body, .. })
+                if head.status().is_success() =>
+            {
+                (head.status(), crate::stream::data(&body))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let done = format!("{method} {path} was answered {}", status.as_u16());
+        written.map_err(|e| {
             Failure::new(
                 Status::OutputLost,
                 format!("{done}, but writing the answer to stdout failed: {e}"),
@@ -296,6 +348,39 @@ mod tests {
             missing.starts_with("cannot read /no/such/file"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn json_numbers_are_told_from_other_text() {
+        for number in [
+            "0",
+            "-1",
+            "42",
+            "1.5",
+            "-0.25e-3",
+            "1E400",
+            "12345678901234567890123",
+        ] {
+            assert!(is_json_number(number), "{number}");
+        }
+        for text in [
+            "",
+            "-",
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "1e",
+            "0x10",
+            "2024-05-01",
+            "1,5",
+            "NaN",
+        ] {
+            assert!(!is_json_number(text), "{text}");
+        }
+        for inexact in ["a=1e400", "a=1.5e-400"] {
+            assert!(typed_field(inexact).is_err(), "{inexact}");
+        }
     }
 
     #[test]

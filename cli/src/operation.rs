@@ -129,7 +129,10 @@ fn exact(number: &str) -> bool {
     }
     let mantissa = number.split(['e', 'E']).next().unwrap_or_default();
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    digits.trim_start_matches('0').trim_end_matches('0').len() <= 15
+    let significant = digits.trim_start_matches('0').trim_end_matches('0');
+    // Beyond a double's range: too large is infinite, too small is zero.
+    let value = number.parse::<f64>().unwrap_or(f64::INFINITY);
+    significant.len() <= 15 && value.is_finite() && (value != 0.0 || significant.is_empty())
 }
 
 #[cfg(test)]
@@ -212,6 +215,7 @@ mod tests {
                 "12345678901234567890123",
             ),
             (r#"[18446744073709551616]"#, "18446744073709551616"),
+            (r#"{"tiny": 1.5e-400}"#, "1.5e-400"),
             (r#"{"x": 0.30000000000000000001}"#, "0.30000000000000000001"),
             (
                 r#"{"a": "\"", "b": -99999999999999999999}"#,

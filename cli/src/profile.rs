@@ -222,7 +222,9 @@ mod tests {
 
     #[test]
     fn a_key_file_may_start_at_home() {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
         assert_eq!(home_relative(Path::new("~/.k")), home.join(".k"));
         assert_eq!(home_relative(Path::new("/etc/~/k")), Path::new("/etc/~/k"));
         assert_eq!(home_relative(Path::new("~other/k")), Path::new("~other/k"));

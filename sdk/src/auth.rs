@@ -129,6 +129,18 @@ impl Redactor {
         }
     }
 
+    /// A header name with the key cut out: HTTP lowercases names, so the key is looked
+    /// for in lowercase as well.
+    pub(crate) fn header_name<'a>(&self, name: &'a str) -> Cow<'a, str> {
+        let lower = self.0.as_deref().map(<[u8]>::to_ascii_lowercase);
+        match lower.filter(|k| !k.is_empty()) {
+            Some(key) if memchr::memmem::find(name.as_bytes(), &key).is_some() => Cow::Owned(
+                String::from_utf8_lossy(&replace_all(name.as_bytes(), &key)).into_owned(),
+            ),
+            _ => self.text(name),
+        }
+    }
+
     /// Whether `bytes` hold the key in any of its forms.
     pub(crate) fn finds(&self, bytes: &[u8]) -> bool {
         matches!(self.bytes(bytes), Cow::Owned(_))

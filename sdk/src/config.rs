@@ -82,7 +82,16 @@ impl ClientBuilder {
     /// replaces the builder's, and one that is not leaves it as it is. For programs
     /// whose own settings (a configuration file's) rank below the environment's.
     pub fn with_env(mut self) -> Result<Self, ConfigError> {
-        let var = |name: &'static str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        // Set means set: a blank value is refused, never read as "use the default"
+        // (`THENA_BASE_URL=$STAGING_URL` with the variable missing must not reach
+        // production).
+        let var = |name: &'static str, rule: &'static str| match std::env::var_os(name) {
+            None => Ok(None),
+            Some(value) => match value.to_str().map(str::trim) {
+                Some(text) if !text.is_empty() => Ok(Some(text.to_owned())),
+                _ => Err(ConfigError::InvalidEnv { name, rule }),
+            },
+        };
         match std::env::var_os("THENA_API_KEY") {
             None => {}
             Some(key) if key.to_str().is_some_and(|k| k.trim().is_empty()) => {
@@ -91,27 +100,28 @@ impl ClientBuilder {
             // Not UTF-8: refused by the key's own rule, without being shown.
             Some(key) => self = self.api_key(key.to_string_lossy()),
         }
-        if let Some(url) = var("THENA_BASE_URL") {
+        const URL: &str = "a URL such as https://platform.thena.ai (unset it for the default)";
+        if let Some(url) = var("THENA_BASE_URL", URL)? {
             self = self.base_url(url);
         }
-        if let Some(n) = var("THENA_MAX_RETRIES") {
-            let n = n.trim().parse().map_err(|_| ConfigError::InvalidEnv {
+        const RETRIES: &str = "a whole number of retries, such as 2";
+        if let Some(n) = var("THENA_MAX_RETRIES", RETRIES)? {
+            let n = n.parse().map_err(|_| ConfigError::InvalidEnv {
                 name: "THENA_MAX_RETRIES",
-                rule: "a whole number of retries, such as 2",
+                rule: RETRIES,
             })?;
             self = self.max_retries(n);
         }
-        if let Some(secs) = var("THENA_TIMEOUT_SECS") {
+        const SECONDS: &str = "a positive number of seconds, such as 30 or 2.5";
+        if let Some(secs) = var("THENA_TIMEOUT_SECS", SECONDS)? {
             let secs = secs
-                .trim()
                 .parse::<f64>()
                 .ok()
-                .and_then(|s| Duration::try_from_secs_f64(s).ok());
-            let secs = secs
+                .and_then(|s| Duration::try_from_secs_f64(s).ok())
                 .filter(|d| !d.is_zero())
                 .ok_or(ConfigError::InvalidEnv {
                     name: "THENA_TIMEOUT_SECS",
-                    rule: "a positive number of seconds, such as 30 or 2.5",
+                    rule: SECONDS,
                 })?;
             self = self.timeout(secs);
         }

@@ -53,8 +53,7 @@ impl ClientHooks<Runtime> for Client {
             .is_some_and(|k| k.key.trim().is_empty())
         {
             return Err(Error::InvalidRequest(
-                "deDuplicationKey: must not be blank; leave it out and the SDK generates one"
-                    .into(),
+                "deDuplicationKey: must not be blank (leave the property out instead)".into(),
             ));
         }
         if let Some(name) = request

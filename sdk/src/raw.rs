@@ -21,12 +21,15 @@ use crate::response::ResponseValue;
 const DEDUP_KEY: &str = "deDuplicationKey";
 
 /// Headers a caller may not set besides the key (the client's): they would change how
-/// the request is framed or where it claims to go.
-const FRAMING: [HeaderName; 4] = [
+/// the request is framed, how the connection behaves, or where it claims to go.
+const FRAMING: [HeaderName; 7] = [
     header::HOST,
     header::CONTENT_LENGTH,
     header::TRANSFER_ENCODING,
     header::CONNECTION,
+    header::UPGRADE,
+    header::TE,
+    header::EXPECT,
 ];
 
 /// A request to any path on the client's base URL, built by [`Client::request`].
@@ -60,7 +63,10 @@ pub struct RawRequest {
     /// The whole URL, on the base URL's origin, or why it is not.
     url: Result<Url, String>,
     headers: HeaderMap,
-    body: Option<Value>,
+    /// The JSON body, as it will be sent.
+    body: Option<Bytes>,
+    /// The body's top-level `deDuplicationKey`, when it is a string.
+    key: Option<String>,
     /// The first argument that broke a rule; reported by `send`, before anything is sent.
     problem: Option<String>,
 }
@@ -77,6 +83,7 @@ impl Client {
             method,
             headers: HeaderMap::new(),
             body: None,
+            key: None,
             problem: None,
         }
     }
@@ -96,6 +103,24 @@ fn url_on_origin(base: &str, path: &str) -> Result<Url, String> {
             base.origin().ascii_serialization()
         )
     })?;
+    if path.chars().any(char::is_control) {
+        return Err("path: must not hold control characters (a line break, a tab)".into());
+    }
+    // The URL parser would resolve `..` and `.`, leaving the base URL's own path.
+    if path
+        .split(['?', '#'])
+        .next()
+        .is_some_and(|p| p.split('/').any(|s| matches!(s, "." | "..")))
+    {
+        return Err("path: must not hold . or .. segments, which address another path".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "path: must not carry credentials (user:password@): the client's key is the \
+             only credential sent"
+                .into(),
+        );
+    }
     if url.origin() != base.origin() {
         return Err(format!(
             "path: {} is not on {}: requests go to the configured base URL's origin only",
@@ -143,43 +168,75 @@ impl RawRequest {
     /// Sends `body` as JSON. For a `POST`, a `deDuplicationKey` among the members of an
     /// object body makes the request safe to retry.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        match serde_json::to_value(body) {
-            Ok(value) => self.body = Some(value),
-            Err(e) => self.refuse(format!("body: cannot be written as JSON: {e}")),
+        match serde_json::to_vec(body) {
+            Ok(bytes) => {
+                self.key = top_level_key(&bytes);
+                self.body = Some(bytes.into());
+                self
+            }
+            Err(e) => self.refused(format!("body: cannot be written as JSON: {e}")),
         }
-        self
+    }
+
+    /// Sends `bytes`, which must be one JSON document, as the body exactly as they are
+    /// (member order and number spelling kept). A document that names one member twice
+    /// at its top is refused, as servers disagree on which wins.
+    pub fn json_bytes(mut self, bytes: impl Into<Bytes>) -> Self {
+        let bytes = bytes.into();
+        match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+            Ok(_) => {
+                self.key = top_level_key(&bytes);
+                self.body = Some(bytes);
+                self
+            }
+            Err(e) => self.refused(format!("body: not one JSON document: {e}")),
+        }
     }
 
     /// Makes a `POST` safe to retry: adds a fresh `deDuplicationKey` to its JSON object
-    /// body, unless it has one. The key is known from here on
-    /// ([`dedup_key`](Self::dedup_key)): send a clone again with it after a cancelled
+    /// body, unless it has one (which must then be a string). The key is known from here
+    /// on ([`dedup_key`](Self::dedup_key)): send a clone again with it after a cancelled
     /// or failed call, and the platform does not act twice. Other methods are
     /// repeatable already; for them this does nothing. Call it after
     /// [`json`](Self::json).
-    pub fn idempotent(mut self) -> Self {
-        if self.method != Method::POST {
+    pub fn idempotent(self) -> Self {
+        if self.method != Method::POST || self.key.is_some() {
             return self;
         }
-        match &mut self.body {
-            Some(Value::Object(members)) => {
-                members
-                    .entry(DEDUP_KEY)
-                    .or_insert_with(|| Value::String(idempotency::new_dedup_key()));
+        let object = self
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_slice::<Value>(b).ok());
+        match object {
+            Some(Value::Object(mut members)) if !members.contains_key(DEDUP_KEY) => {
+                let key = idempotency::new_dedup_key();
+                members.insert(DEDUP_KEY.into(), Value::String(key));
+                self.json(&members)
             }
-            _ => self.refuse(format!(
+            Some(Value::Object(_)) => self.refused(format!("body: {DEDUP_KEY} must be a string")),
+            _ => self.refused(format!(
                 "idempotent: a POST is made safe to retry by a {DEDUP_KEY} in a JSON \
-                 object body, and this request has none (set one with .json first)"
+                 object body, and this request has none"
             )),
         }
-        self
     }
 
     /// The `deDuplicationKey` a `POST` carries: one its body brought, or the one
     /// [`idempotent`](Self::idempotent) added.
     pub fn dedup_key(&self) -> Option<&str> {
-        match (&self.method, self.body.as_ref()?.get(DEDUP_KEY)?) {
-            (&Method::POST, Value::String(key)) => Some(key),
-            _ => None,
+        self.key.as_deref().filter(|_| self.method == Method::POST)
+    }
+
+    /// What `send` would refuse before sending, if anything: a header, the path or the
+    /// body that broke a rule. For a caller that reports the request (its key, say)
+    /// before sending it.
+    pub fn check(&self) -> Result<(), Error> {
+        if let Some(problem) = &self.problem {
+            return Err(Error::InvalidRequest(problem.clone()));
+        }
+        match &self.url {
+            Ok(_) => Ok(()),
+            Err(problem) => Err(Error::InvalidRequest(problem.clone())),
         }
     }
 
@@ -189,26 +246,32 @@ impl RawRequest {
     /// [`Error::InvalidResponsePayload`], when the body is not the documented error),
     /// a redirect or other status with [`Error::UnexpectedResponse`].
     pub async fn send<T: DeserializeOwned>(self) -> Result<ResponseValue<T>, Error> {
+        self.check()?;
         let info = OperationInfo {
             operation_id: "request",
-            dedup_key: self.key(),
+            // Known to the caller from `dedup_key`, who may have sent it before.
+            dedup_key: self.dedup_key().map(|key| DedupKey {
+                key: key.into(),
+                callers: true,
+            }),
         };
-        if let Some(problem) = self.problem {
-            return Err(Error::InvalidRequest(problem));
+        let Self {
+            client,
+            method,
+            url,
+            mut headers,
+            body,
+            ..
+        } = self;
+        let url = url.map_err(Error::InvalidRequest)?;
+        let json = HeaderValue::from_static("application/json");
+        headers.entry(header::ACCEPT).or_insert(json.clone());
+        if body.is_some() {
+            headers.entry(header::CONTENT_TYPE).or_insert(json);
         }
-        let url = self.url.map_err(Error::InvalidRequest)?;
-        let client = &self.client;
-        let mut request = client
-            .client
-            .request(self.method, url)
-            .header(header::ACCEPT, HeaderValue::from_static("application/json"))
-            .headers(self.headers);
-        if let Some(body) = &self.body {
-            let bytes = serde_json::to_vec(body)
-                .map_err(|e| Error::InvalidRequest(format!("body: {e}")))?;
-            request = request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(bytes);
+        let mut request = client.client.request(method, url).headers(headers);
+        if let Some(body) = body {
+            request = request.body(body);
         }
         let mut request = request.build()?;
         client.pre(&mut request, &info).await?;
@@ -231,16 +294,26 @@ impl RawRequest {
         }
     }
 
-    /// The key a `POST` carries. It is the caller's even when `idempotent` added it:
-    /// the caller knows it from then on, and may have sent it in another call.
-    fn key(&self) -> Option<DedupKey> {
-        self.dedup_key().map(|key| DedupKey {
-            key: key.into(),
-            callers: true,
-        })
-    }
-
     fn refuse(&mut self, problem: String) {
         self.problem.get_or_insert(problem);
+    }
+
+    fn refused(mut self, problem: String) -> Self {
+        self.refuse(problem);
+        self
+    }
+}
+
+/// The string value of a JSON object's top-level `deDuplicationKey`. A body too deep to
+/// read back has none, and a `POST` of it is sent once.
+fn top_level_key(json: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Keyed {
+        #[serde(rename = "deDuplicationKey")]
+        key: Option<Value>,
+    }
+    match serde_json::from_slice::<Keyed>(json).ok()?.key? {
+        Value::String(key) => Some(key),
+        _ => None,
     }
 }

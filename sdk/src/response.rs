@@ -155,7 +155,7 @@ impl ResponseHead {
             .map(|(name, value)| {
                 let value = String::from_utf8_lossy(value.as_bytes());
                 (
-                    redactor.text(name.as_str()).into_owned(),
+                    redactor.header_name(name.as_str()).into_owned(),
                     redactor.text(&value).into_owned(),
                 )
             })

@@ -70,8 +70,31 @@ fn the_environment_configures_the_client_and_bad_values_are_named() {
     }
     assert!(builder.build().is_ok());
 
-    // A blank variable is as good as unset.
-    let builder =
-        from_env(&[("THENA_API_KEY", "k"), ("THENA_BASE_URL", " ")]).expect("valid settings");
-    assert!(format!("{builder:?}").contains("base_url: None"));
+    // Set means set: a blank variable is refused, never read as the default (a
+    // `THENA_BASE_URL=$STAGING_URL` whose variable is missing must not reach production).
+    for name in ["THENA_BASE_URL", "THENA_MAX_RETRIES", "THENA_TIMEOUT_SECS"] {
+        let err = from_env(&[("THENA_API_KEY", "k"), (name, " ")]).expect_err(name);
+        assert!(
+            err.to_string().starts_with(&format!("{name} must be ")),
+            "{err}"
+        );
+    }
+
+    // `with_env`: the environment over a builder's own settings, which stay wherever
+    // the environment is silent (no key set here: the builder's own is kept).
+    assert!(from_env(&[("THENA_MAX_RETRIES", "7")]).is_err(), "no key");
+    let builder = ClientBuilder::default()
+        .base_url("https://own.example")
+        .api_key("own")
+        .max_retries(1)
+        .with_env()
+        .expect("valid settings");
+    let shown = format!("{builder:?}");
+    for expected in [
+        "base_url: Some(\"https://own.example\")",
+        "api_key: Some(\"<redacted>\")",
+        "max_retries: 7",
+    ] {
+        assert!(shown.contains(expected), "{expected} in {shown}");
+    }
 }

@@ -161,6 +161,46 @@ async fn the_key_and_framing_headers_are_the_clients_and_foreign_hosts_are_refus
                 .json(&json!({"deDuplicationKey": " "})),
             "deDuplicationKey: must not be blank",
         ),
+        (
+            client
+                .request(Method::POST, "/x")
+                .json(&json!({"deDuplicationKey": 5}))
+                .idempotent(),
+            "body: deDuplicationKey must be a string",
+        ),
+        (
+            client.request(
+                Method::GET,
+                &format!("{}/x", server.uri().replace("//", "//u:p@")),
+            ),
+            "path: must not carry credentials",
+        ),
+        (
+            client.request(Method::GET, "/x\r\nX-Injected: 1"),
+            "path: must not hold control characters",
+        ),
+        (
+            client.request(Method::GET, "/v1/../admin"),
+            "path: must not hold . or .. segments",
+        ),
+        (
+            client
+                .request(Method::GET, "/x")
+                .header("Expect", "100-continue"),
+            "header expect: set by the client",
+        ),
+        (
+            client
+                .request(Method::POST, "/x")
+                .json_bytes(&b"{\"a\": 1,"[..]),
+            "body: not one JSON document",
+        ),
+        (
+            client
+                .request(Method::POST, "/x")
+                .json_bytes(&br#"{"title": "a", "title": "b"}"#[..]),
+            "body: property title is set twice",
+        ),
     ];
     for (request, expected) in refusals {
         let refused = request.send::<Value>().await.expect_err(expected);
@@ -220,4 +260,47 @@ async fn a_redirect_is_not_followed() {
         .expect_err("307");
     assert!(matches!(failed, Error::UnexpectedResponse(_)), "{failed}");
     assert_eq!(received(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn json_bytes_are_sent_as_they_are_with_one_content_type() {
+    let server = answering(ResponseTemplate::new(200)).await;
+    let text = r#"{"z": 1.10, "a": [1e2], "deDuplicationKey": "k-1"}"#;
+    let request = client(&server)
+        .request(Method::POST, "/v1/things")
+        .header("Content-Type", "application/merge-patch+json")
+        .json_bytes(text.as_bytes().to_vec());
+    assert_eq!(request.dedup_key(), Some("k-1"));
+    request.send::<Value>().await.expect("answered");
+    let sent = &received(&server).await[0];
+    assert_eq!(sent.body, text.as_bytes());
+    let types: Vec<_> = sent.headers.get_all("content-type").iter().collect();
+    assert_eq!(types, ["application/merge-patch+json"]);
+}
+
+#[tokio::test]
+async fn redacted_headers_hide_the_key_in_names_and_values() {
+    let key = "TK_Mixed_Case_Key";
+    let server = answering(
+        ResponseTemplate::new(200)
+            .insert_header(format!("x-echo-{key}").as_str(), "1")
+            .insert_header("x-seen", key),
+    )
+    .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .api_key(key)
+        .build()
+        .expect("valid settings");
+    let answer = client
+        .request(Method::GET, "/")
+        .send::<Value>()
+        .await
+        .expect("answered");
+    let shown = format!("{:?} {:?}", answer.head().redacted_headers(), answer.head());
+    assert!(
+        !shown.to_lowercase().contains(&key.to_lowercase()),
+        "{shown}"
+    );
+    assert!(shown.contains("x-echo-"), "{shown}");
 }
