@@ -104,6 +104,18 @@ fn the_key_header_and_foreign_hosts_are_refused_before_sending() {
             "expected NAME: VALUE",
         ),
         (
+            vec!["api", "POST", "//x", "-f", "a=1", "--idempotent"],
+            "path: must start with /",
+        ),
+        (
+            vec!["api", "GET", "/x", "--idempotent"],
+            "only a POST needs a key",
+        ),
+        (
+            vec!["api", "POST", "/x", "-F", "a=1.5e-400"],
+            "cannot be sent exactly",
+        ),
+        (
             vec!["api", "POST", "/x", "-F", "n=12345678901234567890123"],
             "cannot be sent exactly",
         ),
@@ -111,6 +123,8 @@ fn the_key_header_and_foreign_hosts_are_refused_before_sending() {
         let run = server.thena(&args);
         run.failed(2, &[needle]);
         assert!(!run.stderr.contains("tk_other"), "{run:#?}");
+        // A key is printed only for a request that is sent.
+        assert!(!run.stderr.contains("deDuplicationKey"), "{run:#?}");
     }
     assert!(server.sandbox.requests().is_empty(), "nothing was sent");
 }
