@@ -15,6 +15,7 @@ mod exit;
 #[rustfmt::skip]
 mod generated;
 mod import;
+mod man;
 mod operation;
 mod output;
 mod profile;
@@ -56,6 +57,7 @@ fn command() -> Command {
         .subcommand(api::command())
         .subcommand(config::command())
         .subcommand(completions::command())
+        .subcommand(man::command())
 }
 
 fn run(matches: &ArgMatches) -> Result<(), Failure> {
@@ -64,6 +66,7 @@ fn run(matches: &ArgMatches) -> Result<(), Failure> {
         Some((api::NAME, sub)) => api::run(matches, sub),
         Some((config::NAME, _)) => config::show(matches),
         Some((completions::NAME, sub)) => completions::run(sub, command()),
+        Some((man::NAME, sub)) => man::run(sub, command()),
         _ => unreachable!("clap accepts only the subcommands of command()"),
     }
 }

@@ -130,3 +130,55 @@ fn completions_cover_the_generated_flags() {
     }
     thena(&["completions", "tcsh"], &[], None).failed(2, &["invalid value 'tcsh'"]);
 }
+
+/// `thena man DIR`: a page per command, from the same tree as `--help`.
+#[test]
+fn man_writes_a_page_per_command_that_says_what_its_help_says() {
+    let dir = std::env::temp_dir().join(format!("thena-man-{}", std::process::id()));
+    let run = thena(&["man", &dir.to_string_lossy()], &[], None);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let listed: Vec<&str> = run.stdout.lines().collect();
+    for (page, args) in [
+        ("thena.1", vec!["--help"]),
+        (
+            "thena-tickets-create.1",
+            vec!["tickets", "create", "--help"],
+        ),
+        (
+            "thena-tickets-import.1",
+            vec!["tickets", "import", "--help"],
+        ),
+        ("thena-api.1", vec!["api", "--help"]),
+        ("thena-config-show.1", vec!["config", "show", "--help"]),
+    ] {
+        assert!(
+            listed.iter().any(|l| l.ends_with(page)),
+            "{page} not in {listed:?}"
+        );
+        let text = std::fs::read_to_string(dir.join(page)).expect("the page");
+        let help = thena(&args, &[], None).stdout;
+        // The first line of help (the command's about) and every long flag are on the page.
+        // roff escapes dashes and quotes and breaks lines: compare letters and digits.
+        let plain = |t: &str| {
+            t.replace("\\-", "-")
+                .replace("\\*(Aq", "'")
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+        };
+        let page_text = plain(&text);
+        let about = help.lines().next().expect("an about line");
+        assert!(page_text.contains(&plain(about)), "{page} lacks {about:?}");
+        for flag in help.split_whitespace().filter(|w| w.starts_with("--")) {
+            let name = flag
+                .split(['=', '<', '[', ',', ')', '.'])
+                .next()
+                .unwrap_or(flag);
+            assert!(
+                text.replace("\\-", "-").contains(name),
+                "{page} lacks {name}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
