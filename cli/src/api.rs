@@ -260,7 +260,9 @@ pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
         if idempotent {
             request = request.idempotent();
             // A key is worth printing only for a request that will be sent.
-            request.check()?;
+            request
+                .check()
+                .map_err(|problem| thena_sdk::Error::InvalidRequest(problem.to_owned()))?;
             if let Some(key) = request.dedup_key() {
                 crate::stream::say(format_args!(
                     "deDuplicationKey {key}: send the request again with this key, never \

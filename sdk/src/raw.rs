@@ -227,16 +227,14 @@ impl RawRequest {
         self.key.as_deref().filter(|_| self.method == Method::POST)
     }
 
-    /// What `send` would refuse before sending, if anything: a header, the path or the
-    /// body that broke a rule. For a caller that reports the request (its key, say)
+    /// Why `send` would refuse the request before sending, if it would: a header, the
+    /// path or the body that broke a rule (the message of its
+    /// [`Error::InvalidRequest`]). For a caller that reports the request (its key, say)
     /// before sending it.
-    pub fn check(&self) -> Result<(), Error> {
-        if let Some(problem) = &self.problem {
-            return Err(Error::InvalidRequest(problem.clone()));
-        }
-        match &self.url {
-            Ok(_) => Ok(()),
-            Err(problem) => Err(Error::InvalidRequest(problem.clone())),
+    pub fn check(&self) -> Result<(), &str> {
+        match (&self.problem, &self.url) {
+            (Some(problem), _) | (None, Err(problem)) => Err(problem),
+            (None, Ok(_)) => Ok(()),
         }
     }
 
@@ -246,7 +244,8 @@ impl RawRequest {
     /// [`Error::InvalidResponsePayload`], when the body is not the documented error),
     /// a redirect or other status with [`Error::UnexpectedResponse`].
     pub async fn send<T: DeserializeOwned>(self) -> Result<ResponseValue<T>, Error> {
-        self.check()?;
+        self.check()
+            .map_err(|problem| Error::InvalidRequest(problem.to_owned()))?;
         let info = OperationInfo {
             operation_id: "request",
             // Known to the caller from `dedup_key`, who may have sent it before.
