@@ -96,6 +96,7 @@ pub fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Print the status line and the response headers on stderr too"),
         )
+        .arg(crate::output::dry_run_arg())
         .arg(
             Arg::new(IDEMPOTENT)
                 .long(IDEMPOTENT)
@@ -243,7 +244,11 @@ pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::new(Status::Config, format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async {
-        let connection = config::connect(global, false).await?;
+        let using = match matches.get_flag(crate::output::DRY_RUN) {
+            true => config::Use::DryRun,
+            false => config::Use::Send,
+        };
+        let connection = config::connect(global, using).await?;
         let mut request = connection.client.request(method.clone(), &path);
         for header in matches.get_many::<String>(HEADER).into_iter().flatten() {
             let Some((name, value)) = header.split_once(':') else {
@@ -263,7 +268,8 @@ pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
             request
                 .check()
                 .map_err(|problem| thena_sdk::Error::InvalidRequest(problem.to_owned()))?;
-            if let Some(key) = request.dedup_key() {
+            // A dry run shows its key in the body it prints.
+            if let Some(key) = request.dedup_key().filter(|_| using == config::Use::Send) {
                 crate::stream::say(format_args!(
                     "deDuplicationKey {key}: send the request again with this key, never \
                      with another"
@@ -282,6 +288,9 @@ pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
         }
         let (status, written) = match answer {
             Ok(answer) => (answer.status(), print(&answer.into_inner())),
+            Err(thena_sdk::Error::DryRun(prepared)) => {
+                return crate::output::print_prepared(&prepared);
+            }
             // A success whose body is not JSON (a text, an HTML page) is printed as it is.
             Err(thena_sdk::Error::InvalidResponsePayload { head, body, .. })
                 if head.status().is_success() =>

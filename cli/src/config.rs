@@ -106,15 +106,25 @@ pub struct Connection {
     _sandbox: Option<Sandbox>,
 }
 
-/// Configures the client from the environment and the flags, or starts the embedded
-/// sandbox for `--sandbox`; a `rehearsal`'s (an import's) keeps only what
-/// deduplication needs, so that a million rows fit in memory. Must run inside a tokio
-/// runtime.
-pub async fn connect(matches: &ArgMatches, rehearsal: bool) -> Result<Connection, Failure> {
+/// What a client is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// Sending requests.
+    Send,
+    /// `--dry-run`: building and checking requests, sending none.
+    DryRun,
+    /// An import's rehearsal on the embedded sandbox, which then keeps only what
+    /// deduplication needs, so that a million rows fit in memory.
+    Rehearsal,
+}
+
+/// Configures the client from the profile, the environment and the flags, or starts
+/// the embedded sandbox for `--sandbox`. Must run inside a tokio runtime.
+pub async fn connect(matches: &ArgMatches, using: Use) -> Result<Connection, Failure> {
     let (builder, sandbox) = if sandbox(matches) {
-        let settings = match rehearsal {
-            true => Sandbox::builder().keys_only().request_log(0),
-            false => Sandbox::builder(),
+        let settings = match using {
+            Use::Rehearsal => Sandbox::builder().keys_only().request_log(0),
+            Use::Send | Use::DryRun => Sandbox::builder(),
         };
         let sandbox = settings.start().await.map_err(|e| {
             Failure::new(
@@ -135,7 +145,7 @@ pub async fn connect(matches: &ArgMatches, rehearsal: bool) -> Result<Connection
         let chosen = profile::choose(matches.get_one::<String>(PROFILE).map(String::as_str))?;
         (from_profile(chosen.as_ref())?.with_env()?, None)
     };
-    let builder = apply_flags(builder, matches);
+    let builder = apply_flags(builder, matches).dry_run(using == Use::DryRun);
     let client = builder.build().map_err(|e| match e {
         ConfigError::MissingApiKey => Failure::new(
             Status::Config,

@@ -4,7 +4,8 @@
 use std::io::{self, IsTerminal};
 
 use clap::{Arg, ArgMatches};
-use serde_json::Value;
+use serde_json::{Map, Value};
+use thena_sdk::PreparedRequest;
 use thena_sdk::types::Ticket;
 
 use crate::exit::{Failure, Status};
@@ -62,6 +63,55 @@ pub fn print(ticket: &Ticket, matches: &ArgMatches, done: &str) -> Result<(), Fa
         _ => json.to_string(),
     };
     crate::stream::data(format!("{text}\n").as_bytes()).map_err(|e| lost(&e))
+}
+
+/// The `--dry-run` flag of `tickets create`, `tickets update` and `api`.
+pub const DRY_RUN: &str = "dry-run";
+
+/// `--dry-run`.
+pub fn dry_run_arg() -> Arg {
+    Arg::new(DRY_RUN)
+        .long(DRY_RUN)
+        .action(clap::ArgAction::SetTrue)
+        .help(
+            "Print the request that would be sent (method, URL, headers with the key \
+             redacted, body) as JSON, checked as a real send is; send nothing",
+        )
+}
+
+/// Prints a dry run's request on stdout as one JSON document: `method`, `url`,
+/// `headers` (an object; a repeated header's values joined by `, `) and `body` (its
+/// JSON, or its text when it is not JSON; `null` for none).
+pub fn print_prepared(request: &PreparedRequest) -> Result<(), Failure> {
+    let mut headers = Map::new();
+    for (name, value) in request.headers() {
+        let joined = match headers.remove(name) {
+            Some(Value::String(earlier)) => format!("{earlier}, {value}"),
+            _ => value.clone(),
+        };
+        headers.insert(name.clone(), Value::String(joined));
+    }
+    let body = match request.body() {
+        None => Value::Null,
+        Some(bytes) => serde_json::from_slice(bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned())),
+    };
+    let shown = serde_json::json!({
+        "method": request.method().as_str(),
+        "url": request.url().as_str(),
+        "headers": headers,
+        "body": body,
+    });
+    let text = match io::stdout().is_terminal() {
+        true => format!("{shown:#}\n"),
+        false => format!("{shown}\n"),
+    };
+    crate::stream::data(text.as_bytes()).map_err(|e| {
+        Failure::new(
+            Status::OutputLost,
+            format!("nothing was sent (--dry-run), and writing the request to stdout failed: {e}"),
+        )
+    })
 }
 
 /// The main fields, one per line, values aligned; `-` for a field the ticket lacks.

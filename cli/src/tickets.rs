@@ -2,6 +2,7 @@
 //! tree and sent through the SDK, and the bulk import (its own module, `import`).
 
 use clap::{ArgMatches, Command};
+use thena_sdk::PreparedRequest;
 use thena_sdk::types::Ticket;
 
 use crate::config;
@@ -17,8 +18,8 @@ pub fn command() -> Command {
     Command::new(NAME)
         .about("Create, update and import tickets")
         .subcommand_required(true)
-        .subcommand(create_ticket().name("create"))
-        .subcommand(update_ticket().name("update"))
+        .subcommand(create_ticket().name("create").arg(output::dry_run_arg()))
+        .subcommand(update_ticket().name("update").arg(output::dry_run_arg()))
         .subcommand(import::command())
 }
 
@@ -48,21 +49,42 @@ pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::new(Status::Config, format!("cannot start the runtime: {e}")))?;
-    let (ticket, done) = runtime.block_on(send(global, request))?;
-    output::print(&ticket, global, &done)
+    let using = match matches
+        .subcommand()
+        .is_some_and(|(_, sub)| sub.get_flag(output::DRY_RUN))
+    {
+        true => config::Use::DryRun,
+        false => config::Use::Send,
+    };
+    match runtime.block_on(send(global, request, using))? {
+        Sent::Done(ticket, done) => output::print(&ticket, global, &done),
+        Sent::DryRun(prepared) => output::print_prepared(&prepared),
+    }
+}
+
+/// What sending came to.
+enum Sent {
+    /// The ticket, and what was done as a phrase.
+    Done(Box<Ticket>, String),
+    /// A dry run's request, not sent.
+    DryRun(Box<PreparedRequest>),
 }
 
 /// Sends the request; the ticket, and what was done as a phrase that names the ticket
 /// (and a create's key, with which the create can be sent again safely).
-async fn send(global: &ArgMatches, request: Request) -> Result<(Ticket, String), Failure> {
-    let connection = config::connect(global, false).await?;
+async fn send(global: &ArgMatches, request: Request, using: config::Use) -> Result<Sent, Failure> {
+    let connection = config::connect(global, using).await?;
     let client = &connection.client;
-    let (response, verb) = match request {
-        Request::Create(body) => (client.create_ticket().body(body).send().await?, "created"),
+    let (result, verb) = match request {
+        Request::Create(body) => (client.create_ticket().body(body).send().await, "created"),
         Request::Update { id, body } => (
-            client.update_ticket().id(id).body(body).send().await?,
+            client.update_ticket().id(id).body(body).send().await,
             "updated",
         ),
+    };
+    let response = match result {
+        Err(thena_sdk::Error::DryRun(prepared)) => return Ok(Sent::DryRun(prepared)),
+        other => other?,
     };
     let key = response.head().dedup_key().map(str::to_owned);
     let mut facts = Vec::new();
@@ -83,5 +105,5 @@ async fn send(global: &ArgMatches, request: Request) -> Result<(Ticket, String),
         true => format!("the ticket was {verb}"),
         false => format!("the ticket was {verb} ({})", facts.join(", ")),
     };
-    Ok((ticket, done))
+    Ok(Sent::Done(Box::new(ticket), done))
 }

@@ -188,6 +188,15 @@ impl ClientBuilder {
         self
     }
 
+    /// A dry run (default off): every call is built and checked as usual (its key
+    /// settled, its credentials added) and then not sent; it fails with
+    /// [`Error::DryRun`](crate::Error::DryRun), which holds the request as it would
+    /// have gone, the API key redacted.
+    pub fn dry_run(mut self, on: bool) -> Self {
+        self.settings.dry_run = on;
+        self
+    }
+
     /// Whether a create without a `deDuplicationKey` gets a generated one (default
     /// true). Creates are retried only with a key: turning this off also turns off the
     /// retries of creates that do not set one themselves.

@@ -14,6 +14,7 @@ use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 
 use crate::auth::Redactor;
+use crate::dry_run::PreparedRequest;
 use crate::headers::RateLimit;
 use crate::response::{CallFacts, ResponseHead, ResponseValue};
 use crate::retry::{self, Stop};
@@ -100,6 +101,9 @@ pub enum Error<E = types::ErrorResponse> {
     /// A status the spec does not document, such as a redirect, which the SDK never
     /// follows: its head, and its body as read (within the size limit).
     UnexpectedResponse(ResponseValue<Bytes>),
+    /// Nothing was sent: the client is a dry run
+    /// ([`dry_run`](crate::ClientBuilder::dry_run)). The request as it would have gone.
+    DryRun(Box<PreparedRequest>),
 }
 
 /// `.build()?` in the generated code: a request that cannot even be assembled.
@@ -346,6 +350,14 @@ impl Error {
             Error::Stopped { .. } => {
                 return out.write_str("not sent: the client was stopped (stop_sending)");
             }
+            Error::DryRun(request) => {
+                return write!(
+                    out,
+                    "dry run: {} {} was not sent",
+                    request.method(),
+                    request.url()
+                );
+            }
             Error::CommunicationError {
                 source, timeout, ..
             } => {
@@ -519,6 +531,7 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
                 format!("ResponseTooLarge {{ head: {head:?}, limit: {limit} }}")
             }
             Error::Stopped { facts } => format!("Stopped {{ facts: {facts:?} }}"),
+            Error::DryRun(request) => format!("DryRun({request:?})"),
             Error::QuotaExhausted { until, wait, facts } => {
                 format!("QuotaExhausted {{ until: {until:?}, wait: {wait:?}, facts: {facts:?} }}")
             }

@@ -14,6 +14,7 @@ use tracing::{Instrument, field};
 use crate::Client;
 use crate::auth::API_KEY_HEADER;
 use crate::body;
+use crate::dry_run::PreparedRequest;
 use crate::error::Error;
 use crate::idempotency::DedupKey;
 use crate::response::ResponseValue;
@@ -27,8 +28,8 @@ pub(crate) struct OperationInfo {
 }
 
 pub(crate) trait ClientHooks<Inner> {
-    /// Refuses a request that must not be sent (a blank key, a property set twice), and
-    /// adds the credentials.
+    /// Refuses a request that must not be sent (a blank key, a property set twice),
+    /// adds the credentials, and stops a dry run's request there.
     async fn pre<E>(&self, request: &mut Request, info: &OperationInfo) -> Result<(), Error<E>>;
     /// Sends the request, retrying what is safe to retry, and reads the answer's body.
     async fn exec<E>(
@@ -68,6 +69,10 @@ impl ClientHooks<Runtime> for Client {
         request
             .headers_mut()
             .insert(API_KEY_HEADER, self.inner.api_key.header_value());
+        if self.inner.settings.dry_run {
+            let prepared = PreparedRequest::of(request, &self.inner.redactor);
+            return Err(Error::DryRun(Box::new(prepared)));
+        }
         Ok(())
     }
 

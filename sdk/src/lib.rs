@@ -16,7 +16,8 @@
 // 3. Policy: `retry` (when to try again, how long to wait, why a call stopped),
 //    `rate_limit` (the quota shared by a client's clones).
 // 4. Answers: `response` (a response's head and the call's facts), `error` (every way a
-//    call fails), `decode` (bytes into the spec's values, or an error).
+//    call fails), `decode` (bytes into the spec's values, or an error), `dry_run` (a
+//    request built and not sent).
 // 5. State: `state` (what every clone of a client shares).
 // 6. The call: `hooks` (credentials, the span around a call), `call` (its attempts),
 //    `config` (the builder), `runtime` (what the generated code imports), `raw` (a
@@ -27,6 +28,7 @@ mod body;
 mod call;
 mod config;
 mod decode;
+mod dry_run;
 mod error;
 // Written by `cargo xtask generate` (prettyplease-formatted, so rustfmt keeps off it).
 #[allow(missing_docs, clippy::all)]
@@ -47,6 +49,7 @@ mod tls;
 mod transport;
 
 pub use config::{ClientBuilder, DEFAULT_BASE_URL};
+pub use dry_run::PreparedRequest;
 pub use generated::*;
 pub use headers::RateLimit;
 pub use idempotency::new_dedup_key;

@@ -17,6 +17,7 @@ pub(crate) struct Settings {
     pub(crate) idempotent_creates: bool,
     pub(crate) rate_limit_aware: bool,
     pub(crate) max_response_bytes: u64,
+    pub(crate) dry_run: bool,
 }
 
 impl Default for Settings {
@@ -32,6 +33,7 @@ impl Default for Settings {
             idempotent_creates: true,
             rate_limit_aware: true,
             max_response_bytes: 4 * 1024 * 1024,
+            dry_run: false,
         }
     }
 }

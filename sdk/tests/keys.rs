@@ -252,3 +252,50 @@ async fn a_property_set_twice_through_extra_is_refused_before_sending() {
         .expect("sent");
     assert_eq!(bodies(&server).await, [r#"{"statusName":"Closed"}"#]);
 }
+
+#[tokio::test]
+async fn a_dry_run_builds_and_checks_the_request_and_sends_nothing() {
+    let server = answering(created()).await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .api_key("tk_test_keys")
+        .dry_run(true)
+        .build()
+        .expect("valid settings");
+    let dry = client
+        .create_ticket()
+        .body(ticket().de_duplication_key("order-7"))
+        .send()
+        .await
+        .expect_err("a dry run");
+    let Error::DryRun(prepared) = &dry else {
+        panic!("not a dry run: {dry}");
+    };
+    assert_eq!(prepared.method().as_str(), "POST");
+    assert_eq!(prepared.url().path(), "/v1/tickets");
+    let header = |name: &str| {
+        prepared
+            .headers()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(header("x-api-key"), Some("[redacted]"));
+    assert_eq!(header("content-type"), Some("application/json"));
+    let body: Value = serde_json::from_slice(prepared.body().expect("a body")).expect("JSON");
+    assert_eq!(body["deDuplicationKey"], "order-7");
+    assert_eq!(body["title"], "t");
+    let shown = format!("{dry} {dry:?}");
+    assert!(shown.starts_with("dry run: POST http://"), "{shown}");
+    assert!(!shown.contains("tk_test_keys"), "{shown}");
+
+    // Checked as a real send is: a blank key is still refused.
+    let refused = client
+        .create_ticket()
+        .body(ticket().de_duplication_key(" "))
+        .send()
+        .await
+        .expect_err("blank");
+    assert!(matches!(refused, Error::InvalidRequest(_)), "{refused}");
+    assert!(bodies(&server).await.is_empty(), "nothing is sent");
+}

@@ -9,7 +9,7 @@ const LAYERS: [&[&str]; 6] = [
     &["random", "body", "transport", "tls", "headers", "settings"],
     &["auth", "idempotency"],
     &["retry", "rate_limit"],
-    &["response", "error", "decode"],
+    &["response", "error", "decode", "dry_run"],
     &["state"],
     &["hooks", "call", "config", "runtime", "raw"],
 ];

@@ -293,7 +293,7 @@ async fn import(global: &ArgMatches, options: Options) -> Result<(), Failure> {
     // Configuration errors come before the long check; a dry run needs no client.
     let connection = match options.dry_run {
         true => None,
-        false => Some(config::connect(global, true).await?),
+        false => Some(config::connect(global, config::Use::Rehearsal).await?),
     };
     let target = connection.as_ref().map(|c| match sandbox {
         true => SANDBOX_TARGET.to_owned(),

@@ -112,3 +112,80 @@ fn array_flags_repeat_and_table_output_aligns_the_main_fields() {
     assert_eq!(lines[4], "priority            -", "{run:#?}");
     assert!(server.sandbox.tickets().len() == 1);
 }
+
+/// `--dry-run`: the request as it would go, checked as a real send is, and nothing sent.
+#[test]
+fn a_dry_run_prints_the_request_sends_nothing_and_matches_the_real_send() {
+    let server = Server::start();
+    let keyed = [
+        &CREATE[..],
+        &[
+            "--de-duplication-key",
+            "order-42",
+            "--priority-name",
+            "High",
+        ],
+    ]
+    .concat();
+    let dry = server.thena(&[&keyed[..], &["--dry-run"]].concat());
+    assert_eq!(dry.code, Some(0), "{dry:#?}");
+    let shown: serde_json::Value = serde_json::from_str(&dry.stdout).expect("one JSON document");
+    assert_eq!(shown["method"], "POST");
+    assert_eq!(shown["url"], format!("{}/v1/tickets", server.sandbox.url()));
+    assert_eq!(shown["headers"]["x-api-key"], "[redacted]");
+    assert!(!dry.stdout.contains(server.sandbox.api_key()), "{dry:#?}");
+    assert!(
+        server.sandbox.requests().is_empty(),
+        "a dry run sends nothing"
+    );
+
+    // Checked as a real send is: a bad value is refused, with the usage status.
+    let bad = server.thena(&[&CREATE[..], &["--due-date", "soon", "--dry-run"]].concat());
+    assert_eq!(bad.code, Some(2), "{bad:#?}");
+
+    let sent = server.thena(&keyed);
+    let ticket = sent.ticket();
+    let body = &shown["body"];
+    assert_eq!(body["deDuplicationKey"], "order-42");
+    let requests = server.sandbox.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].de_duplication_key.as_deref(), Some("order-42"));
+    // The properties given reached the ticket as the dry run showed them.
+    for (property, stored) in [
+        ("title", "title"),
+        ("requestorEmail", "requestorEmail"),
+        ("teamId", "teamId"),
+        ("priorityName", "priority"),
+    ] {
+        assert_eq!(body[property], ticket[stored], "{property}");
+    }
+
+    let update = server.thena(&[
+        "tickets",
+        "update",
+        ticket["id"].as_str().expect("an id"),
+        "--title",
+        "x",
+        "--dry-run",
+    ]);
+    let shown: serde_json::Value = serde_json::from_str(&update.stdout).expect("JSON");
+    assert_eq!(shown["method"], "PATCH");
+    assert_eq!(shown["body"], json!({"title": "x"}));
+    let api = server.thena(&[
+        "api",
+        "POST",
+        "/v1/anything",
+        "-f",
+        "a=b",
+        "--idempotent",
+        "--dry-run",
+    ]);
+    let shown: serde_json::Value = serde_json::from_str(&api.stdout).expect("JSON");
+    assert_eq!(shown["body"]["a"], "b");
+    assert!(shown["body"]["deDuplicationKey"].is_string(), "{api:#?}");
+    assert_eq!(
+        server.sandbox.requests().len(),
+        1,
+        "the dry runs sent nothing"
+    );
+}
