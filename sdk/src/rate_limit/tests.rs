@@ -579,3 +579,34 @@ async fn the_head_resets_its_timer_when_its_time_moves() {
     }
     drop(sent);
 }
+
+/// The pace's wake-up time: the first instant at which `decide` admits, whichever of
+/// the span (far from the window's end) or the end (near it) binds.
+#[test]
+fn a_paced_wait_ends_at_the_first_instant_admitted() {
+    let window = |end: Micros, next: Micros| Model {
+        mode: Mode::Window(Window {
+            reset: 0,
+            end: T0 + end,
+            lowest: 100,
+            lowest_at: T0,
+            highest: 100,
+            first_at: T0,
+            reports: 1,
+            unreported: 0,
+            next: T0 + next,
+        }),
+        ..Model::default()
+    };
+    // The end 10 s away: the span binds, a quarter of a second ahead of `next`.
+    // The end 0.8 s away: it binds, at ceil((4 × 300 ms − 800 ms) / 3) = 133,334 µs.
+    for (end, next, first) in [
+        (10 * SECOND, SECOND, 750 * MS),
+        (800 * MS, 300 * MS, 133_334),
+    ] {
+        let mut m = window(end, next);
+        assert_eq!(waits(&mut m, T0), (Some(T0 + first), false), "end {end}");
+        assert_eq!(waits(&mut m, T0 + first - 1), (Some(T0 + first), false));
+        sent(&mut m, T0 + first);
+    }
+}
