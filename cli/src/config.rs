@@ -21,6 +21,7 @@ Configuration:
   THENA_MAX_RETRIES   as --max-retries
   THENA_TIMEOUT_SECS  as --timeout
   THENA_PROFILE       as --profile
+  THENA_LOG           debug (as --debug) or trace (each request and answer too)
   THENA_CONFIG        the configuration file (default
                       $XDG_CONFIG_HOME/thena/config.toml, else ~/.config/thena/config.toml)
 A profile is a [profiles.NAME] table of that file with base_url, max_retries, timeout

@@ -15,6 +15,7 @@ mod exit;
 #[rustfmt::skip]
 mod generated;
 mod import;
+mod log;
 mod man;
 mod operation;
 mod output;
@@ -53,6 +54,7 @@ fn command() -> Command {
         .subcommand_required(true)
         .args(config::args())
         .arg(output::arg())
+        .arg(log::arg())
         .subcommand(tickets::command())
         .subcommand(api::command())
         .subcommand(config::command())
@@ -61,6 +63,7 @@ fn command() -> Command {
 }
 
 fn run(matches: &ArgMatches) -> Result<(), Failure> {
+    log::start(matches)?;
     match matches.subcommand() {
         Some((tickets::NAME, sub)) => tickets::run(matches, sub),
         Some((api::NAME, sub)) => api::run(matches, sub),

@@ -20,6 +20,11 @@ pub fn note(text: &str) {
     let _ = writeln!(stderr, "{text}").and_then(|()| stderr.flush());
 }
 
+/// Stderr, for the `--debug` log's writer. Its write errors are the logger's to drop.
+pub fn log() -> io::Stderr {
+    io::stderr()
+}
+
 /// Writes `bytes` to stdout, whole, and flushes.
 pub fn data(bytes: &[u8]) -> io::Result<()> {
     let mut stdout = io::stdout().lock();

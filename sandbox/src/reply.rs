@@ -138,6 +138,13 @@ impl Reply {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         if let Some(quota) = quota {
             use crate::rate_limit::RateLimitHeaders;
+            // An id per answer, as the platform's gateway gives one, for logs to name.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+            if let Ok(id) = HeaderValue::from_str(&format!("req_{}", crate::ids::new_id(now))) {
+                headers.insert("x-request-id", id);
+            }
             if quota.headers == RateLimitHeaders::All {
                 headers.insert("x-ratelimit-limit", HeaderValue::from(quota.limit));
             }

@@ -129,6 +129,33 @@ impl Redactor {
         }
     }
 
+    /// Every header of `headers` as text (`name`, `value`), with the key cut out of both:
+    /// what may be shown or logged of them.
+    pub(crate) fn headers(&self, headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+        headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes());
+                (
+                    self.header_name(name.as_str()).into_owned(),
+                    self.text(&value).into_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// At most `limit` characters of `body` as text, with the key cut out (before the
+    /// cut, so that no part of it is left at the edge), and how long the body was: what
+    /// a trace shows of a body.
+    pub(crate) fn excerpt(&self, body: &[u8], limit: usize) -> String {
+        let text = String::from_utf8_lossy(body);
+        let text = self.text(&text);
+        match text.char_indices().nth(limit) {
+            Some((cut, _)) => format!("{}… ({} bytes in all)", &text[..cut], body.len()),
+            None => text.into_owned(),
+        }
+    }
+
     /// A header name with the key cut out: HTTP lowercases names, so the key is looked
     /// for in lowercase as well.
     pub(crate) fn header_name<'a>(&self, name: &'a str) -> Cow<'a, str> {

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
 use reqwest::{Request, Response, StatusCode};
-use tracing::{Instrument, field};
+use tracing::{Instrument, Level, field};
 
 use crate::Client;
+use crate::dry_run::PreparedRequest;
 use crate::error::Error;
 use crate::hooks::{OperationInfo, elapsed_ms};
 use crate::idempotency;
@@ -19,6 +20,9 @@ use crate::rate_limit::{Bounds, Permit, Refusal};
 use crate::response::{self, CallFacts, ResponseHead, ResponseValue};
 use crate::retry::{self, Stop};
 use crate::transport::{self, Cause, Timeout};
+
+/// How much of a body a trace event shows.
+const TRACE_BODY: usize = 4096;
 
 /// How one attempt ended.
 enum Outcome {
@@ -241,6 +245,17 @@ impl Client {
 
     /// Sends once and reads the answer to its end or to the size limit.
     async fn attempt(&self, request: Request, permit: Permit, span: &tracing::Span) -> Outcome {
+        let redactor = &self.inner.redactor;
+        if tracing::enabled!(Level::TRACE) {
+            let shown = PreparedRequest::of(&request, redactor);
+            tracing::trace!(
+                method = %shown.method(),
+                url = %shown.url(),
+                headers = ?shown.headers(),
+                body = %redactor.excerpt(shown.body().unwrap_or_default(), TRACE_BODY),
+                "request"
+            );
+        }
         let mut response = match self.client.execute(request).await {
             Ok(response) => response,
             Err(e) => return Outcome::NoResponse(e),
@@ -255,17 +270,24 @@ impl Client {
             );
         }
         permit.observe(status, &headers);
+        if tracing::enabled!(Level::TRACE) {
+            let headers = redactor.headers(&headers);
+            tracing::trace!(status = status.as_u16(), headers = ?headers, "response");
+        }
 
         let limit = self.inner.settings.max_response_bytes;
         if response.content_length().is_some_and(|n| n > limit) {
             return Outcome::TooLarge { status, headers };
         }
         match read_body(&mut response, limit).await {
-            Ok(Some(body)) => Outcome::Answered {
-                status,
-                headers,
-                body,
-            },
+            Ok(Some(body)) => {
+                tracing::trace!(body = %redactor.excerpt(&body, TRACE_BODY), "response body");
+                Outcome::Answered {
+                    status,
+                    headers,
+                    body,
+                }
+            }
             Ok(None) => Outcome::TooLarge { status, headers },
             Err(source) => Outcome::BodyFailed {
                 status,

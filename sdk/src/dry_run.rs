@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use reqwest::{Method, Request, Url};
 
-use crate::auth::{API_KEY_HEADER, REDACTED, Redactor};
+use crate::auth::Redactor;
 
 /// A request that was built and checked but not sent: a dry-run client's answer
 /// ([`Error::DryRun`](crate::Error::DryRun)).
@@ -18,26 +18,13 @@ pub struct PreparedRequest {
 }
 
 impl PreparedRequest {
-    /// `request` as it stands once the hooks have added the credentials, the key's
-    /// value redacted.
+    /// `request` as it stands once the hooks have added the credentials, the key
+    /// redacted (the `x-api-key` header's value is the key itself).
     pub(crate) fn of(request: &Request, redactor: &Redactor) -> Self {
-        let headers = request
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                let shown = match name == API_KEY_HEADER {
-                    true => REDACTED.to_owned(),
-                    false => redactor
-                        .text(&String::from_utf8_lossy(value.as_bytes()))
-                        .into_owned(),
-                };
-                (name.as_str().to_owned(), shown)
-            })
-            .collect();
         Self {
             method: request.method().clone(),
             url: request.url().clone(),
-            headers,
+            headers: redactor.headers(request.headers()),
             body: request
                 .body()
                 .and_then(|b| b.as_bytes())

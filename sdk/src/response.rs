@@ -149,17 +149,7 @@ impl ResponseHead {
     /// Every response header as text (`name`, `value`), with the API key cut out of
     /// both: what to print or log of them.
     pub fn redacted_headers(&self) -> Vec<(String, String)> {
-        let redactor = &self.facts.redactor;
-        self.headers
-            .iter()
-            .map(|(name, value)| {
-                let value = String::from_utf8_lossy(value.as_bytes());
-                (
-                    redactor.header_name(name.as_str()).into_owned(),
-                    redactor.text(&value).into_owned(),
-                )
-            })
-            .collect()
+        self.facts.redactor.headers(&self.headers)
     }
 
     /// The body of an error answer exactly as received, the API key included if the

@@ -131,3 +131,69 @@ async fn a_call_and_each_attempt_are_spans_with_their_facts() {
     );
     assert!(text.contains("transient failure; retrying"), "{text}");
 }
+
+/// At trace level each attempt shows its request and its answer, headers and bodies,
+/// with the key cut out wherever it appears, and long bodies cut short.
+#[tokio::test(flavor = "current_thread")]
+async fn trace_shows_requests_and_answers_without_the_key() {
+    const KEY: &str = "tk_test_tracing_key";
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    let long = "x".repeat(10_000);
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .insert_header("x-echo", KEY)
+                .insert_header("x-request-id", "req_traced")
+                .set_body_json(json!({
+                    "status": true, "message": format!("{long} {KEY}"), "timestamp": "t",
+                    "data": {}
+                })),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .api_key(KEY)
+        .build()
+        .expect("valid settings");
+    let body = types::CreateTicketBody::builder()
+        .title(format!("about {KEY}"))
+        .requestor_email("u@example.com")
+        .team_id("T");
+    client
+        .create_ticket()
+        .body(body)
+        .send()
+        .await
+        .expect("created");
+
+    let text =
+        String::from_utf8_lossy(&captured.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    assert!(!text.contains(KEY), "{text}");
+    let request = text
+        .lines()
+        .find(|l| l.ends_with(" request") || l.contains(" request "))
+        .unwrap_or_else(|| panic!("no request event in {text}"));
+    assert!(
+        request.contains("x-api-key") && request.contains("[redacted]"),
+        "{request}"
+    );
+    assert!(
+        request.contains("\"title\":\"about [redacted]\""),
+        "{request}"
+    );
+    assert!(text.contains("req_traced"), "{text}");
+    assert!(
+        text.contains("bytes in all"),
+        "the long body is cut: {text}"
+    );
+    assert!(text.len() < 20_000, "{} bytes of trace", text.len());
+}

@@ -189,3 +189,37 @@ fn a_dry_run_prints_the_request_sends_nothing_and_matches_the_real_send() {
         "the dry runs sent nothing"
     );
 }
+
+/// `--debug` and `THENA_LOG=trace`: the SDK's log on stderr, never on stdout, with the
+/// request ids and never the key.
+#[test]
+fn debug_logs_on_stderr_with_request_ids_and_without_the_key() {
+    let server = Server::start();
+    let debug = server.thena(&[&["--debug"][..], &CREATE].concat());
+    let ticket = debug.ticket();
+    assert_eq!(
+        ticket["title"], "Printer on fire",
+        "stdout is the ticket alone"
+    );
+    assert!(debug.stderr.contains("thena.call"), "{debug:#?}");
+    assert!(debug.stderr.contains("request_id="), "{debug:#?}");
+
+    let mut env = server.env().to_vec();
+    env.push(("THENA_LOG", "trace"));
+    let trace = crate::thena(&CREATE, &env, None);
+    assert_eq!(trace.ticket()["title"], "Printer on fire");
+    assert!(trace.stderr.contains("x-api-key"), "{trace:#?}");
+    assert!(trace.stderr.contains("[redacted]"), "{trace:#?}");
+    assert!(
+        trace.stderr.contains("\"title\":\"Printer on fire\""),
+        "{trace:#?}"
+    );
+    for run in [&debug, &trace] {
+        assert!(!run.stderr.contains(server.sandbox.api_key()), "{run:#?}");
+        assert!(!run.stdout.contains("thena.call"), "{run:#?}");
+    }
+
+    env.pop();
+    env.push(("THENA_LOG", "loud"));
+    crate::thena(&CREATE, &env, None).failed(5, &["THENA_LOG must be debug or trace"]);
+}
