@@ -580,24 +580,30 @@ async fn the_head_resets_its_timer_when_its_time_moves() {
     drop(sent);
 }
 
-/// The pace's wake-up time: the first instant at which `decide` admits, whichever of
-/// the span (far from the window's end) or the end (near it) binds.
-#[test]
-fn a_paced_wait_ends_at_the_first_instant_admitted() {
-    let window = |end: Micros, next: Micros| Model {
+/// A model in a window ending at `T0 + end`, with `left` requests left of it, and the
+/// pace's next slot at `T0 + next`.
+fn in_window(end: Micros, next: Micros, left: u64) -> Model {
+    Model {
         mode: Mode::Window(Window {
             reset: 0,
             end: T0 + end,
-            lowest: 100,
+            lowest: left,
             lowest_at: T0,
-            highest: 100,
+            highest: left,
             first_at: T0,
             reports: 1,
             unreported: 0,
             next: T0 + next,
         }),
         ..Model::default()
-    };
+    }
+}
+
+/// The pace's wake-up time: the first instant at which `decide` admits, whichever of
+/// the span (far from the window's end) or the end (near it) binds.
+#[test]
+fn a_paced_wait_ends_at_the_first_instant_admitted() {
+    let window = |end, next| in_window(end, next, 100);
     // The end 10 s away: the span binds, a quarter of a second ahead of `next`.
     // The end 0.8 s away: it binds, at ceil((4 × 300 ms − 800 ms) / 3) = 133,334 µs.
     for (end, next, first) in [
@@ -609,4 +615,40 @@ fn a_paced_wait_ends_at_the_first_instant_admitted() {
         assert_eq!(waits(&mut m, T0 + first - 1), (Some(T0 + first), false));
         sent(&mut m, T0 + first);
     }
+}
+
+/// The quota is spent while a window with nothing left lasts, or a `Retry-After` holds,
+/// up to (not including) its end.
+#[test]
+fn the_quota_is_spent_only_while_nothing_is_left_or_admission_is_closed() {
+    let end = SECOND;
+    assert_eq!(in_window(end, 0, 0).spent_until(T0), Some(T0 + end));
+    assert_eq!(
+        in_window(end, 0, 0).spent_until(T0 + end - 1),
+        Some(T0 + end)
+    );
+    assert_eq!(
+        in_window(end, 0, 0).spent_until(T0 + end),
+        None,
+        "the window is over"
+    );
+    assert_eq!(
+        in_window(end, 0, 3).spent_until(T0),
+        None,
+        "requests are left"
+    );
+    assert_eq!(Model::default().spent_until(T0), None);
+
+    let closed = Model {
+        closed_until: Some(T0 + 5 * MS),
+        ..Model::default()
+    };
+    assert_eq!(closed.spent_until(T0), Some(T0 + 5 * MS));
+    assert_eq!(closed.spent_until(T0 + 5 * MS), None, "the wait is over");
+    // The later of the two.
+    let both = Model {
+        closed_until: Some(T0 + 5 * MS),
+        ..in_window(end, 0, 0)
+    };
+    assert_eq!(both.spent_until(T0), Some(T0 + end));
 }
