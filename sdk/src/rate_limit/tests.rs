@@ -243,8 +243,9 @@ fn a_probe_without_a_usable_report_turns_to_free_sending() {
         // Remaining without Reset, Reset without Remaining
         answer(Some(second), None, Some(5)),
         answer(Some(second), Some(stale + 10), None),
-        // A reset the server's own Date has passed
+        // A reset the server's own Date has passed, or has reached
         answer(Some(second), Some(stale), Some(5)),
+        answer(Some(second), Some(stale + 5), Some(5)),
         // Beyond a day, or milliseconds sent as seconds
         answer(Some(second), Some(stale + 200_000), Some(5)),
         answer(Some(second), Some(u64::MAX), Some(5)),
@@ -651,4 +652,36 @@ fn the_quota_is_spent_only_while_nothing_is_left_or_admission_is_closed() {
         ..in_window(end, 0, 0)
     };
     assert_eq!(both.spent_until(T0), Some(T0 + end));
+}
+
+/// Within a window: the lowest `Remaining` and when it was first seen stay (a report of
+/// the same number later is not a new low), and a late answer from an earlier window
+/// changes nothing.
+#[test]
+fn a_window_keeps_its_first_lowest_report_and_ignores_an_earlier_windows() {
+    let second = (T0 + WALL).div_euclid(SECOND);
+    let reset = |ahead: i64| Some(u64::try_from(second + ahead).expect("positive"));
+    let mut m = Model::default();
+    for (at, remaining) in [(0, 10), (10 * MS, 5), (20 * MS, 5)] {
+        let headers = answer(Some(second), reset(5), Some(remaining));
+        m.observe(OK, &headers, T0 + at, T0 + at, WALL);
+    }
+    let window = |m: &Model| match &m.mode {
+        Mode::Window(w) => (w.reset, w.lowest, w.lowest_at, w.reports),
+        other => panic!("{other:?}"),
+    };
+    let expected = (reset(5).expect("a reset"), 5, T0 + 10 * MS, 3);
+    assert_eq!(window(&m), expected);
+    m.observe(
+        OK,
+        &answer(Some(second), reset(2), Some(1)),
+        T0,
+        T0 + 30 * MS,
+        WALL,
+    );
+    assert_eq!(
+        window(&m),
+        expected,
+        "an earlier window's report is ignored"
+    );
 }
