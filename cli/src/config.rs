@@ -144,7 +144,7 @@ pub async fn connect(matches: &ArgMatches, using: Use) -> Result<Connection, Fai
         (builder, Some(sandbox))
     } else {
         let chosen = profile::choose(matches.get_one::<String>(PROFILE).map(String::as_str))?;
-        (from_profile(chosen.as_ref())?.with_env()?, None)
+        (from_profile(chosen.as_ref())?.0.with_env()?, None)
     };
     let builder = apply_flags(builder, matches).dry_run(using == Use::DryRun);
     let client = builder.build().map_err(|e| match e {
@@ -243,15 +243,13 @@ pub fn show(matches: &ArgMatches) -> Result<(), Failure> {
         DEFAULT_TIMEOUT_SECS.to_string(),
     );
     row("timeout", format!("{timeout} s"), source);
+    let (builder, from_profile) = from_profile(chosen.as_ref())?;
     let key = match std::env::var_os(API_KEY_ENV) {
         Some(_) => Some(format!("environment {API_KEY_ENV}")),
-        None => match &chosen {
-            Some(chosen) => chosen
-                .api_key()?
-                .map(|(_, source)| format!("profile {}: {source}", chosen.name)),
-            None => None,
-        },
+        None => from_profile,
     };
+    // What is shown is what a command would use: the same checks first.
+    checked(builder, matches, key.is_some())?;
     match key {
         Some(source) => row("api_key", "<redacted>".into(), source),
         None => row("api_key", "not set".into(), "-".into()),
@@ -285,10 +283,13 @@ fn print_rows(rows: &[[String; 3]]) -> Result<(), Failure> {
 
 /// A builder with the profile's settings. Its key is looked up (a file read, a command
 /// run) only when the environment does not set one, which would win anyway.
-fn from_profile(chosen: Option<&profile::Chosen>) -> Result<ClientBuilder, Failure> {
+/// Where the key came from, when the profile gave it.
+fn from_profile(
+    chosen: Option<&profile::Chosen>,
+) -> Result<(ClientBuilder, Option<String>), Failure> {
     let mut builder = Client::builder();
     let Some(chosen) = chosen else {
-        return Ok(builder);
+        return Ok((builder, None));
     };
     let profile = &chosen.profile;
     if let Some(url) = &profile.base_url {
@@ -306,12 +307,26 @@ fn from_profile(chosen: Option<&profile::Chosen>) -> Result<ClientBuilder, Failu
         })?;
         builder = builder.timeout(timeout);
     }
+    let mut source = None;
     if std::env::var_os(API_KEY_ENV).is_none()
-        && let Some((key, _)) = chosen.api_key()?
+        && let Some((key, from)) = chosen.api_key()?
     {
         builder = builder.api_key(key);
+        source = Some(format!("profile {}: {from}", chosen.name));
     }
-    Ok(builder)
+    Ok((builder, source))
+}
+
+/// The checks a real command makes of its settings (blank variables, the base URL,
+/// timeouts), without a key if none is set.
+fn checked(builder: ClientBuilder, matches: &ArgMatches, has_key: bool) -> Result<(), Failure> {
+    let builder = apply_flags(builder.with_env()?, matches);
+    let builder = match has_key {
+        true => builder,
+        // Only for the checks: this client is never used.
+        false => builder.api_key("unset"),
+    };
+    builder.build().map(drop).map_err(Failure::from)
 }
 
 fn apply_flags(mut builder: ClientBuilder, matches: &ArgMatches) -> ClientBuilder {

@@ -27,7 +27,13 @@ pub fn arg() -> Arg {
 /// Starts the log `--debug` or `THENA_LOG` asks for, if any.
 pub fn start(matches: &ArgMatches) -> Result<(), Failure> {
     let from_env = match std::env::var("THENA_LOG").ok().as_deref().map(str::trim) {
-        None | Some("") => None,
+        None => None,
+        Some("") => {
+            return Err(Failure::new(
+                Status::Config,
+                "THENA_LOG is set but empty: set it to debug or trace, or unset it",
+            ));
+        }
         Some("debug") => Some(Level::DEBUG),
         Some("trace") => Some(Level::TRACE),
         Some(_) => {

@@ -32,12 +32,12 @@ pub fn run(matches: &ArgMatches, mut tree: Command) -> Result<(), Failure> {
     let Some(dir) = matches.get_one::<PathBuf>("dir") else {
         return Ok(());
     };
-    let failed = |e: std::io::Error| Failure::new(Status::Usage, format!("{}: {e}", dir.display()));
-    std::fs::create_dir_all(dir).map_err(failed)?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::new(Status::Usage, format!("{}: {e}", dir.display())))?;
     // Global options reach the subcommands only once the tree is built.
     tree.build();
     let mut written = Vec::new();
-    write_pages(&tree, dir, &mut written).map_err(failed)?;
+    write_pages(&tree, dir, &mut written).map_err(|e| Failure::new(Status::Usage, e))?;
     let list: String = written
         .iter()
         .map(|p| format!("{}\n", p.display()))
@@ -51,13 +51,20 @@ pub fn run(matches: &ArgMatches, mut tree: Command) -> Result<(), Failure> {
 }
 
 /// The page of `command` and of each of its subcommands, named as clap displays them
-/// once the tree is built (`thena-tickets-create`).
-fn write_pages(command: &Command, dir: &Path, written: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// once the tree is built (`thena-tickets-create`). A page's path that is a symbolic
+/// link is refused, not followed: the link could point anywhere.
+fn write_pages(command: &Command, dir: &Path, written: &mut Vec<PathBuf>) -> Result<(), String> {
     let name = command.get_display_name().unwrap_or(command.get_name());
-    let mut text = Vec::new();
-    clap_mangen::Man::new(command.clone()).render(&mut text)?;
     let path = dir.join(format!("{name}.1"));
-    std::fs::write(&path, text)?;
+    let failed = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(failed(&"a symbolic link, not followed; remove it first"));
+    }
+    let mut text = Vec::new();
+    clap_mangen::Man::new(command.clone())
+        .render(&mut text)
+        .map_err(|e| failed(&e))?;
+    std::fs::write(&path, text).map_err(|e| failed(&e))?;
     written.push(path);
     for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
         write_pages(sub, dir, written)?;

@@ -5,8 +5,11 @@
 //! file only its owner can read, or a command's output), never the key itself.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
@@ -50,16 +53,20 @@ pub struct Chosen {
     pub profile: Profile,
 }
 
-/// Where the configuration file is, if anywhere can be named.
-pub fn path() -> Option<PathBuf> {
-    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    if let Some(path) = set("THENA_CONFIG") {
-        return Some(PathBuf::from(path));
+/// Where the configuration file is, if anywhere can be named, and whether the caller
+/// named it (`THENA_CONFIG`: then it must exist).
+fn path() -> Result<Option<(PathBuf, bool)>, Failure> {
+    if let Some(path) = std::env::var_os("THENA_CONFIG") {
+        if path.to_str().is_some_and(|p| p.trim().is_empty()) {
+            return Err(config_error("THENA_CONFIG is set but empty".into()));
+        }
+        return Ok(Some((PathBuf::from(path), true)));
     }
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     let config = set("XDG_CONFIG_HOME")
         .map(PathBuf::from)
-        .or_else(|| set("HOME").map(|home| Path::new(&home).join(".config")))?;
-    Some(config.join("thena").join("config.toml"))
+        .or_else(|| set("HOME").map(|home| Path::new(&home).join(".config")));
+    Ok(config.map(|c| (c.join("thena").join("config.toml"), false)))
 }
 
 fn config_error(message: String) -> Failure {
@@ -69,11 +76,18 @@ fn config_error(message: String) -> Failure {
 /// The profile named by `--profile` (`flag`) or `THENA_PROFILE`, or the `default` one;
 /// `None` when none is named and the file has no `default` (or there is no file).
 pub fn choose(flag: Option<&str>) -> Result<Option<Chosen>, Failure> {
-    let env = std::env::var("THENA_PROFILE")
-        .ok()
-        .filter(|n| !n.is_empty());
+    let env = match std::env::var("THENA_PROFILE") {
+        Ok(name) if name.trim().is_empty() => {
+            return Err(config_error("THENA_PROFILE is set but empty".into()));
+        }
+        Ok(name) => Some(name),
+        Err(_) => None,
+    };
+    if flag.is_some_and(|f| f.trim().is_empty()) {
+        return Err(config_error("--profile: the name is empty".into()));
+    }
     let named = flag.map(str::to_owned).or(env);
-    let Some(path) = path() else {
+    let Some((path, named_file)) = path()? else {
         return match named {
             Some(name) => Err(config_error(format!(
                 "profile {name}: no configuration file (set THENA_CONFIG, XDG_CONFIG_HOME or HOME)"
@@ -83,7 +97,11 @@ pub fn choose(flag: Option<&str>) -> Result<Option<Chosen>, Failure> {
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && named.is_none() => return Ok(None),
+        // The usual place holds no file: no profiles. A file named by THENA_CONFIG must
+        // be there (a typo must not send with the defaults).
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && named.is_none() && !named_file => {
+            return Ok(None);
+        }
         Err(e) => {
             return Err(config_error(format!(
                 "the configuration file {}: {e}",
@@ -92,10 +110,18 @@ pub fn choose(flag: Option<&str>) -> Result<Option<Chosen>, Failure> {
         }
     };
     let mut file: File = toml::from_str(&text).map_err(|e| {
-        let message = e.message();
+        let line = e.span().map(|span| {
+            text.as_bytes()[..span.start.min(text.len())]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1
+        });
+        let at = line.map(|n| format!(", line {n}")).unwrap_or_default();
         config_error(format!(
-            "the configuration file {}: {message}",
-            path.display()
+            "the configuration file {}{at}: {}",
+            path.display(),
+            one_line(e.message())
         ))
     })?;
     let name = named.unwrap_or_else(|| DEFAULT.to_owned());
@@ -131,7 +157,9 @@ impl Chosen {
                 "profile {name}: api_key_file and api_key_command are both set; keep one"
             ))),
             (Some(file), None) => {
-                let file = &home_relative(file);
+                // Relative to the configuration file, wherever thena runs.
+                let dir = self.path.parent().unwrap_or(Path::new(""));
+                let file = &dir.join(home_relative(file));
                 let key = read_private(file).map_err(|e| {
                     config_error(format!(
                         "profile {name}: api_key_file {}: {e}",
@@ -141,10 +169,11 @@ impl Chosen {
                 Ok(Some((key, format!("file {}", file.display()))))
             }
             (None, Some(command)) => {
-                let key = run(command).map_err(|e| {
-                    config_error(format!("profile {name}: api_key_command `{command}` {e}"))
-                })?;
-                Ok(Some((key, format!("command `{command}`"))))
+                let key = run(command)
+                    .map_err(|e| config_error(format!("profile {name}: api_key_command {e}")))?;
+                // A command that spells the key out is shown without it.
+                let shown = command.replace(&key, "[redacted]");
+                Ok(Some((key, format!("command `{shown}`"))))
             }
             (None, None) => Ok(None),
         }
@@ -158,6 +187,14 @@ fn home_relative(path: &Path) -> PathBuf {
         _ => path.to_owned(),
     }
 }
+
+/// The most of a key file or a key command's output that is read: a key is one short
+/// line.
+const KEY_BYTES: u64 = 64 * 1024;
+/// How long a key command may run.
+const KEY_COMMAND_TIME: Duration = Duration::from_secs(30);
+/// How much of a failing key command's stderr the message shows.
+const STDERR_CHARS: usize = 500;
 
 /// The first line of a file that only its owner can read or write.
 fn read_private(path: &Path) -> Result<String, String> {
@@ -176,30 +213,92 @@ fn read_private(path: &Path) -> Result<String, String> {
             ));
         }
     }
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(KEY_BYTES).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text")?;
     first_line(&text).ok_or_else(|| "it is empty".into())
 }
 
-/// A command's standard output, its first line, as the key. Its stderr passes through
-/// to the message when it fails (a password manager says why).
+/// A command's standard output, its first line, as the key: run by `sh -c`, for at
+/// most [`KEY_COMMAND_TIME`], its output read up to [`KEY_BYTES`]. Its stderr, cut
+/// short and on one line, goes into the message when it fails (a password manager says
+/// why).
 fn run(command: &str) -> Result<String, String> {
-    let output = Command::new("sh")
+    let mut child = Command::new("sh")
         .args(["-c", command])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .output()
+        .spawn()
         .map_err(|e| format!("cannot run: {e}"))?;
-    if !output.status.success() {
-        let said = String::from_utf8_lossy(&output.stderr);
-        let said = said.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Read on threads, so that a full pipe cannot stall the command, nor an endless
+    // one the reader; what has arrived is kept as it arrives.
+    let read = |pipe: Option<Box<dyn Read + Send>>| {
+        let kept = Arc::new(Mutex::new(Vec::new()));
+        let into = Arc::clone(&kept);
+        let reader = std::thread::spawn(move || {
+            let Some(mut pipe) = pipe.map(|p| p.take(KEY_BYTES)) else {
+                return;
+            };
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = pipe.read(&mut chunk) {
+                into.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend_from_slice(&chunk[..n]);
+            }
+        });
+        (kept, reader)
+    };
+    let stdout = read(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = read(child.stderr.take().map(|p| Box::new(p) as _));
+    let deadline = Instant::now() + KEY_COMMAND_TIME;
+    let status = loop {
+        match child
+            .try_wait()
+            .map_err(|e| format!("cannot wait for it: {e}"))?
+        {
+            Some(status) => break status,
+            None if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "did not finish within {} s",
+                    KEY_COMMAND_TIME.as_secs()
+                ));
+            }
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    // The pipes close when the command ends, unless a process it left running holds
+    // them: that one is given a second, then what has arrived is taken.
+    let until = Instant::now() + Duration::from_secs(1);
+    while !(stdout.1.is_finished() && stderr.1.is_finished()) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let taken = |kept: &Arc<Mutex<Vec<u8>>>| {
+        std::mem::take(&mut *kept.lock().unwrap_or_else(|e| e.into_inner()))
+    };
+    let (out, err) = (taken(&stdout.0), taken(&stderr.0));
+    if !status.success() {
+        let said = one_line(&String::from_utf8_lossy(&err));
+        let said: String = said.chars().take(STDERR_CHARS).collect();
         return Err(match said.is_empty() {
-            true => format!("failed ({})", output.status),
-            false => format!("failed ({}): {said}", output.status),
+            true => format!("failed ({status})"),
+            false => format!("failed ({status}): {said}"),
         });
     }
-    let text = String::from_utf8(output.stdout).map_err(|_| "printed a key that is not UTF-8")?;
+    let text = String::from_utf8(out).map_err(|_| "printed a key that is not UTF-8")?;
     first_line(&text).ok_or_else(|| "printed nothing".into())
+}
+
+/// `text` on one line, without control characters (a terminal's escape sequences).
+fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The first line, trimmed, unless it is blank.
@@ -217,6 +316,14 @@ mod tests {
         assert_eq!(run("printf 'tk_1\\nmore\\n'"), Ok("tk_1".into()));
         let failed = run("echo 'vault sealed' >&2; exit 3").expect_err("fails");
         assert!(failed.ends_with("vault sealed"), "{failed}");
+        let noisy = run("yes 'a line' >&2; exit 1").expect_err("fails");
+        assert!(noisy.len() < STDERR_CHARS + 40, "{} bytes", noisy.len());
+        // Endless output is read no further than a key could be: the command then fails.
+        assert!(run("yes tk_endless").is_err());
+        // A process left running does not hold the key back.
+        assert_eq!(run("sleep 5 & echo tk_1"), Ok("tk_1".into()));
+        let escape = run("printf '\\033[31mred' >&2; exit 1").expect_err("fails");
+        assert!(!escape.contains('\u{1b}'), "{escape:?}");
         assert_eq!(run("true"), Err("printed nothing".into()));
     }
 

@@ -64,7 +64,7 @@ fn every_body_property_of_the_spec_has_its_flag_with_its_description() {
             .take_while(|l| !l.starts_with("Global options"))
             .filter_map(|l| l.trim_start().strip_prefix("--"))
             .filter_map(|l| l.split([' ', '=']).next())
-            .filter(|f| *f != "json-body" && *f != "help")
+            .filter(|f| !["json-body", "dry-run", "help"].contains(f))
             .count();
         assert_eq!(flags, properties.len(), "{}", help.stdout);
     }
@@ -180,5 +180,18 @@ fn man_writes_a_page_per_command_that_says_what_its_help_says() {
             );
         }
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn man_does_not_follow_a_symbolic_link_out_of_its_directory() {
+    let dir = std::env::temp_dir().join(format!("thena-man-link-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "keep me").expect("written");
+    std::os::unix::fs::symlink(&victim, dir.join("thena-api.1")).expect("a link");
+    let run = thena(&["man", &dir.to_string_lossy()], &[], None);
+    run.failed(2, &["thena-api.1: a symbolic link, not followed"]);
+    assert_eq!(std::fs::read_to_string(&victim).expect("kept"), "keep me");
     std::fs::remove_dir_all(&dir).ok();
 }

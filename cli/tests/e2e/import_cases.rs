@@ -8,7 +8,7 @@ use thena_sandbox::{Fault, OnDuplicate, Route, Sandbox};
 
 use crate::import::{Dir, json_lines, rows_csv};
 use crate::streams::{To, run_to};
-use crate::{CREATE, Run, SETTINGS, Server, thena};
+use crate::{CREATE, NO_CONFIG, Run, SETTINGS, Server, thena};
 
 fn import(server: &Server, args: &[&str]) -> Run {
     let mut all = vec!["tickets", "import"];
@@ -101,6 +101,7 @@ fn a_second_import_of_one_journal_is_refused_naming_the_first() {
     for name in SETTINGS {
         command.env_remove(name);
     }
+    command.env(NO_CONFIG.0, NO_CONFIG.1);
     let first = command
         .args(["tickets", "import", input.as_str(), "--concurrency", "1"])
         .envs(server.env())
@@ -408,6 +409,7 @@ fn sigterm_stops_the_import_as_ctrl_c_does() {
     for name in SETTINGS {
         command.env_remove(name);
     }
+    command.env(NO_CONFIG.0, NO_CONFIG.1);
     let child = command
         .args(["tickets", "import", input.as_str(), "--concurrency", "4"])
         .envs(server.env())

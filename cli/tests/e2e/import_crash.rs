@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use thena_sandbox::{Chaos, Fault, OnDuplicate, Route, Sandbox};
 
 use crate::import::{Dir, json_lines, rows_csv, titles};
-use crate::{SETTINGS, Server};
+use crate::{NO_CONFIG, SETTINGS, Server};
 
 /// Rows per mode.
 const ROWS: usize = 3000;
@@ -26,6 +26,7 @@ fn spawn(server: &Server, args: &[&str]) -> Child {
     for name in SETTINGS {
         command.env_remove(name);
     }
+    command.env(NO_CONFIG.0, NO_CONFIG.1);
     command
         .args(args)
         .envs(server.env())

@@ -21,17 +21,19 @@ use thena_sandbox::{Sandbox, SandboxBuilder};
 
 /// The settings `thena` reads from the environment: none of a developer's own may leak
 /// into a test.
-const SETTINGS: [&str; 5] = [
+pub const SETTINGS: [&str; 7] = [
     "THENA_API_KEY",
     "THENA_BASE_URL",
     "THENA_MAX_RETRIES",
     "THENA_TIMEOUT_SECS",
     "THENA_PROFILE",
+    "THENA_CONFIG",
+    "THENA_LOG",
 ];
 
-/// No configuration file, unless a test names one: a developer's own profiles must not
-/// reach a test.
-const NO_CONFIG: (&str, &str) = ("THENA_CONFIG", "/nonexistent/thena-tests/config.toml");
+/// No configuration file in the usual place, unless a test names one: a developer's
+/// own profiles must not reach a test.
+pub const NO_CONFIG: (&str, &str) = ("XDG_CONFIG_HOME", "/nonexistent/thena-tests");
 
 /// How a run of `thena` ended.
 #[derive(Debug)]

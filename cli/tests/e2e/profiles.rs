@@ -163,3 +163,40 @@ fn flags_win_over_the_environment_which_wins_over_the_profile() {
     assert!(!show.stdout.contains(server.sandbox.api_key()));
     assert_eq!(show.stderr, "");
 }
+
+/// A file named by `THENA_CONFIG` must be there, blank variables are refused, and
+/// `config show` makes the checks a command makes: what it shows is what would be used.
+#[test]
+fn a_named_file_must_exist_and_config_show_checks_what_it_shows() {
+    let server = Server::start();
+    let missing = [("THENA_CONFIG", "/nonexistent/typo.toml")];
+    thena(&["config", "show"], &missing, None).failed(5, &["/nonexistent/typo.toml"]);
+    let with_key = [
+        ("THENA_CONFIG", "/nonexistent/typo.toml"),
+        ("THENA_API_KEY", server.sandbox.api_key()),
+        ("THENA_BASE_URL", server.sandbox.url()),
+    ];
+    thena(&CREATE, &with_key, None).failed(5, &["typo.toml"]);
+    assert!(server.sandbox.requests().is_empty(), "a typo sends nothing");
+
+    for (name, value, needle) in [
+        ("THENA_TIMEOUT_SECS", "abc", "THENA_TIMEOUT_SECS must be"),
+        ("THENA_BASE_URL", "", "THENA_BASE_URL must be"),
+        ("THENA_PROFILE", "", "THENA_PROFILE is set but empty"),
+        ("THENA_LOG", "", "THENA_LOG is set but empty"),
+    ] {
+        let run = thena(&["config", "show"], &[(name, value)], None);
+        run.failed(5, &[needle]);
+    }
+
+    let dir = Dir::new("checked");
+    let path = config(&dir, "[profiles.default]\ntimeout = -1\n");
+    thena(&["config", "show"], &with_config(&path, &[]), None).failed(5, &["timeout"]);
+    let path = config(&dir, "[profiles.default]\nbase_url = \"ftp://x\"\n");
+    thena(&["config", "show"], &with_config(&path, &[]), None).failed(5, &["ftp://x"]);
+    let path = config(
+        &dir,
+        "[profiles.default]\nmax_retries = 1\nmax_retries = 2\n",
+    );
+    thena(&["config", "show"], &with_config(&path, &[]), None).failed(5, &["line 3"]);
+}

@@ -6,7 +6,7 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 
 use crate::import::{Dir, rows_csv};
-use crate::{CREATE, SETTINGS, Server};
+use crate::{CREATE, NO_CONFIG, SETTINGS, Server};
 
 /// Where a stream of `thena` goes.
 pub enum To {
@@ -40,6 +40,7 @@ pub fn run_to(server: &Server, args: &[&str], stdout: To, stderr: To) -> (Option
     for name in SETTINGS {
         command.env_remove(name);
     }
+    command.env(NO_CONFIG.0, NO_CONFIG.1);
     command
         .args(args)
         .envs(server.env())
