@@ -43,7 +43,7 @@ const FRAMING: [HeaderName; 7] = [
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// use reqwest::Method;
+/// use thena_sdk::Method;
 /// use serde_json::{Value, json};
 /// let client = thena_sdk::Client::from_env()?;
 /// let comment = client
