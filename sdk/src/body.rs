@@ -56,6 +56,9 @@ mod tests {
         assert_eq!(repeated_member(twice).as_deref(), Some("statusName"));
         let escaped = br#"{"a\"b":1,"x":"\\","a\"b":2}"#;
         assert_eq!(repeated_member(escaped).as_deref(), Some(r#"a\"b"#));
+        // After a nested object or list, the top level again.
+        let after = br#"{"a":{"x":[1,{"y":2}]},"b":1,"b":2}"#;
+        assert_eq!(repeated_member(after).as_deref(), Some("b"));
     }
 
     #[test]

@@ -72,6 +72,8 @@ async fn a_post_is_retried_only_under_a_key() {
     let keyed = client
         .request(Method::POST, "/v1/comments")
         .json(&json!({"content": "hi", "deDuplicationKey": "c-1"}))
+        // The body's own key stays.
+        .idempotent()
         .send::<Value>()
         .await
         .expect_err("503");
@@ -93,6 +95,11 @@ async fn a_post_is_retried_only_under_a_key() {
         .collect();
     assert_eq!(bodies.len(), 7);
     assert!(
+        bodies[1..4]
+            .iter()
+            .all(|b| b["deDuplicationKey"] == json!("c-1"))
+    );
+    assert!(
         bodies[4..]
             .iter()
             .all(|b| b["deDuplicationKey"] == json!(key))
@@ -105,11 +112,15 @@ async fn a_patch_is_retried_on_a_transient_failure() {
     let failed = client(&server)
         .request(Method::PATCH, "/v1/tickets/T1")
         .json(&json!({"title": "t"}))
+        // A PATCH repeats without a key: nothing is added.
+        .idempotent()
         .send::<Value>()
         .await
         .expect_err("502");
     assert_eq!(failed.attempts(), 3);
     assert_eq!(failed.status().map(|s| s.as_u16()), Some(502));
+    let sent = &received(&server).await[0];
+    assert_eq!(sent.body, br#"{"title":"t"}"#);
 }
 
 #[tokio::test]
@@ -172,6 +183,13 @@ async fn the_key_and_framing_headers_are_the_clients_and_foreign_hosts_are_refus
             client.request(
                 Method::GET,
                 &format!("{}/x", server.uri().replace("//", "//u:p@")),
+            ),
+            "path: must not carry credentials",
+        ),
+        (
+            client.request(
+                Method::GET,
+                &format!("{}/x", server.uri().replace("//", "//u@")),
             ),
             "path: must not carry credentials",
         ),
