@@ -263,6 +263,20 @@ mod tests {
         ApiKey::parse(key).expect("a valid key").redactor()
     }
 
+    /// Header names arrive lowercased: the key is found in any case, and in the escaped
+    /// forms the text search undoes (`%74` for `t`); a name without it stays as it is.
+    #[test]
+    fn header_names_lose_the_key_in_any_case_and_escape() {
+        let r = redactor("TK_Mixed_1");
+        assert_eq!(r.header_name("x-echo-tk_mixed_1"), "x-echo-[redacted]");
+        let r = redactor("tk_low_1");
+        assert_eq!(r.header_name("x-%74k_low_1"), "x-[redacted]");
+        assert!(matches!(
+            r.header_name("x-request-id"),
+            Cow::Borrowed("x-request-id")
+        ));
+    }
+
     #[test]
     fn every_echo_of_the_key_is_replaced() {
         let r = redactor("tk_1");
