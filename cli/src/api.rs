@@ -192,7 +192,7 @@ fn read(path: &str) -> Result<String, String> {
 }
 
 /// The body the flags describe: `--input`'s JSON as it is written, or an object of the
-/// fields in the order given; none without either.
+/// fields; none without either.
 fn body(matches: &ArgMatches) -> Result<Option<Vec<u8>>, Failure> {
     let usage = |message: String| Failure::new(Status::Usage, message);
     if let Some(path) = matches.get_one::<String>(INPUT) {
@@ -200,25 +200,21 @@ fn body(matches: &ArgMatches) -> Result<Option<Vec<u8>>, Failure> {
         exact_json(&text).map_err(|e| usage(format!("--input {path}: {e}")))?;
         return Ok(Some(text.into_bytes()));
     }
-    // Fields in the order they were given, whichever flag gave them.
-    let mut fields: Vec<(usize, &(String, Value))> = Vec::new();
-    for id in [RAW_FIELD, FIELD] {
-        if let (Some(values), Some(at)) = (
-            matches.get_many::<(String, Value)>(id),
-            matches.indices_of(id),
-        ) {
-            fields.extend(at.zip(values));
-        }
-    }
-    if fields.is_empty() {
-        return Ok(None);
-    }
-    fields.sort_by_key(|(at, _)| *at);
+    // serde_json's map keeps members sorted by name, so the flags' order is not kept.
+    let fields = [RAW_FIELD, FIELD].into_iter().flat_map(|id| {
+        matches
+            .get_many::<(String, Value)>(id)
+            .into_iter()
+            .flatten()
+    });
     let mut members = Map::new();
-    for (_, (name, value)) in fields {
+    for (name, value) in fields {
         if members.insert(name.clone(), value.clone()).is_some() {
             return Err(usage(format!("the field {name} is given twice")));
         }
+    }
+    if members.is_empty() {
+        return Ok(None);
     }
     Ok(Some(Value::Object(members).to_string().into_bytes()))
 }
@@ -392,6 +388,20 @@ mod tests {
         for inexact in ["a=1e400", "a=1.5e-400"] {
             assert!(typed_field(inexact).is_err(), "{inexact}");
         }
+    }
+
+    #[test]
+    fn a_field_given_twice_is_refused_whichever_flag_gave_it() {
+        let parsed = |args: &[&str]| {
+            command()
+                .try_get_matches_from([&["api", "POST", "/x"][..], args].concat())
+                .expect("valid flags")
+        };
+        let twice = body(&parsed(&["-f", "a=1", "-F", "a=2"])).expect_err("twice");
+        assert_eq!(twice.to_string(), "the field a is given twice");
+        let both = body(&parsed(&["-f", "b=1", "-F", "a=2"])).expect("a body");
+        assert_eq!(both, Some(br#"{"a":2,"b":"1"}"#.to_vec()));
+        assert_eq!(body(&parsed(&[])).expect("no body"), None);
     }
 
     #[test]
