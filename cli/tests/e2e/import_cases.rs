@@ -8,7 +8,7 @@ use thena_sandbox::{Fault, OnDuplicate, Route, Sandbox};
 
 use crate::import::{Dir, json_lines, rows_csv};
 use crate::streams::{To, run_to};
-use crate::{CREATE, NO_CONFIG, Run, SETTINGS, Server, thena};
+use crate::{CREATE, Run, Server, bare_thena, thena};
 
 fn import(server: &Server, args: &[&str]) -> Run {
     let mut all = vec!["tickets", "import"];
@@ -97,11 +97,7 @@ fn a_second_import_of_one_journal_is_refused_naming_the_first() {
     );
     let dir = Dir::new("case-lock");
     let input = dir.write("t.csv", &rows_csv(3, false));
-    let mut command = Command::new(env!("CARGO_BIN_EXE_thena"));
-    for name in SETTINGS {
-        command.env_remove(name);
-    }
-    command.env(NO_CONFIG.0, NO_CONFIG.1);
+    let mut command = bare_thena();
     let first = command
         .args(["tickets", "import", input.as_str(), "--concurrency", "1"])
         .envs(server.env())
@@ -405,11 +401,7 @@ fn sigterm_stops_the_import_as_ctrl_c_does() {
     );
     let dir = Dir::new("case-sigterm");
     let input = dir.write("t.csv", &rows_csv(40, false));
-    let mut command = Command::new(env!("CARGO_BIN_EXE_thena"));
-    for name in SETTINGS {
-        command.env_remove(name);
-    }
-    command.env(NO_CONFIG.0, NO_CONFIG.1);
+    let mut command = bare_thena();
     let child = command
         .args(["tickets", "import", input.as_str(), "--concurrency", "4"])
         .envs(server.env())

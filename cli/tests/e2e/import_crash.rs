@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use thena_sandbox::{Chaos, Fault, OnDuplicate, Route, Sandbox};
 
 use crate::import::{Dir, json_lines, rows_csv, titles};
-use crate::{NO_CONFIG, SETTINGS, Server};
+use crate::{Server, bare_thena};
 
 /// Rows per mode.
 const ROWS: usize = 3000;
@@ -22,11 +22,7 @@ const KILLS: usize = 3;
 
 /// `thena` with `args`, configured for `server`, output kept.
 fn spawn(server: &Server, args: &[&str]) -> Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_thena"));
-    for name in SETTINGS {
-        command.env_remove(name);
-    }
-    command.env(NO_CONFIG.0, NO_CONFIG.1);
+    let mut command = bare_thena();
     command
         .args(args)
         .envs(server.env())

@@ -21,7 +21,7 @@ use thena_sandbox::{Sandbox, SandboxBuilder};
 
 /// The settings `thena` reads from the environment: none of a developer's own may leak
 /// into a test.
-pub const SETTINGS: [&str; 7] = [
+const SETTINGS: [&str; 7] = [
     "THENA_API_KEY",
     "THENA_BASE_URL",
     "THENA_MAX_RETRIES",
@@ -33,7 +33,7 @@ pub const SETTINGS: [&str; 7] = [
 
 /// No configuration file in the usual place, unless a test names one: a developer's
 /// own profiles must not reach a test.
-pub const NO_CONFIG: (&str, &str) = ("XDG_CONFIG_HOME", "/nonexistent/thena-tests");
+const NO_CONFIG: (&str, &str) = ("XDG_CONFIG_HOME", "/nonexistent/thena-tests");
 
 /// How a run of `thena` ended.
 #[derive(Debug)]
@@ -70,9 +70,20 @@ impl Run {
     }
 }
 
+/// The `thena` binary with none of the developer's settings: no `THENA_*` variable and
+/// no configuration file in the usual place.
+pub fn bare_thena() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_thena"));
+    for name in SETTINGS {
+        command.env_remove(name);
+    }
+    command.env(NO_CONFIG.0, NO_CONFIG.1);
+    command
+}
+
 /// Runs `thena` with `args`, exactly the environment `env` of its settings, and `stdin`.
 pub fn thena(args: &[impl AsRef<OsStr>], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_thena"));
+    let mut command = bare_thena();
     command
         .args(args)
         .stdin(if stdin.is_some() {
@@ -82,10 +93,6 @@ pub fn thena(args: &[impl AsRef<OsStr>], env: &[(&str, &str)], stdin: Option<&st
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for name in SETTINGS {
-        command.env_remove(name);
-    }
-    command.env(NO_CONFIG.0, NO_CONFIG.1);
     command.envs(env.iter().copied());
     let mut child = command.spawn().expect("thena starts");
     if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {

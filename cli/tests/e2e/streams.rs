@@ -3,10 +3,10 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::import::{Dir, rows_csv};
-use crate::{CREATE, NO_CONFIG, SETTINGS, Server};
+use crate::{CREATE, Server, bare_thena};
 
 /// Where a stream of `thena` goes.
 pub enum To {
@@ -36,11 +36,7 @@ impl To {
 /// Runs `thena` with `args` for `server`, stdout and stderr as told; its exit status
 /// and what the kept streams got (stdout, stderr).
 pub fn run_to(server: &Server, args: &[&str], stdout: To, stderr: To) -> (Option<i32>, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_thena"));
-    for name in SETTINGS {
-        command.env_remove(name);
-    }
-    command.env(NO_CONFIG.0, NO_CONFIG.1);
+    let mut command = bare_thena();
     command
         .args(args)
         .envs(server.env())
