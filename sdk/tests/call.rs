@@ -747,8 +747,39 @@ async fn a_quota_wait_over_max_retry_wait_fails_at_once_unsent() {
     let err = create(&client).await.expect_err("not sent");
     assert!(matches!(err, Error::QuotaExhausted { .. }), "{err:?}");
     assert!(
+        matches!(err.stop(), Some(thena_sdk::Stop::WaitTooLong(_))),
+        "{:?}",
+        err.stop()
+    );
+    assert!(
         started.elapsed() < Duration::from_millis(900),
         "{:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn a_quota_wait_within_max_retry_wait_but_past_the_call_s_limit_is_the_limit() {
+    let reset = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        + 3;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            created()
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-reset", reset.to_string().as_str()),
+        )
+        .mount(&server)
+        .await;
+    // The default max_retry_wait (60 s) would wait; the call's 500 ms would not.
+    let client = builder(&server)
+        .operation_timeout(Duration::from_millis(500))
+        .build()
+        .expect("valid settings");
+    create(&client).await.expect("first");
+    let err = create(&client).await.expect_err("not sent");
+    assert!(matches!(err, Error::QuotaExhausted { .. }), "{err:?}");
+    assert_eq!(err.stop(), Some(thena_sdk::Stop::OperationTimeout));
 }

@@ -2,6 +2,8 @@
 //! their JSON types), its typed body (body.rs's checks, as for `tickets create`), the
 //! basis of its key and the value of its `--id-column`.
 
+use std::borrow::Cow;
+
 use csv::StringRecord;
 use serde_json::{Map, Value};
 use thena_sdk::types::CreateTicketBody;
@@ -11,6 +13,7 @@ use crate::exit::{Failure, Status};
 use crate::generated::CREATE_TICKET_BODY;
 use crate::import::input::{Content, Row};
 use crate::import::key::{Basis, Keys, Repeated};
+use crate::import::translate::{Translation, similar};
 use crate::operation::BodyFlag;
 
 /// The property that carries a row's own key.
@@ -57,6 +60,7 @@ pub struct Valid {
 pub struct Columns {
     id_column: Option<String>,
     ignore_unknown: bool,
+    translation: Translation,
     /// For CSV, one per column of the header; empty for JSON Lines.
     csv: Vec<Column>,
     /// For CSV, the header, to show a row as JSON.
@@ -65,42 +69,66 @@ pub struct Columns {
 
 #[derive(Debug)]
 enum Column {
-    Property(&'static BodyFlag),
-    /// The `--id-column` column when it is no property.
+    /// A column that gives a property; `id` when it is the `--id-column` too.
+    Property { flag: &'static BodyFlag, id: bool },
+    /// The `--id-column` column when it gives no property.
     Id,
     /// A column that names no property, with `--ignore-unknown-columns`.
     Ignored,
 }
 
 impl Columns {
-    /// The columns of a CSV header, or (`None`) of JSON Lines. A header with a column
-    /// the spec does not name (unless ignored), twice the same column, no column for a
-    /// required property, or no `--id-column` column is refused before any row is read.
+    /// The columns of a CSV header, or (`None`) of JSON Lines, through `translation`. A
+    /// header with a column that gives no property (unless ignored), twice the same
+    /// column or property, no column or constant for a required property, no
+    /// `--id-column` column, or no column the translation maps is refused before any
+    /// row is read.
     pub fn new(
         header: Option<StringRecord>,
         id_column: Option<String>,
         ignore_unknown: bool,
+        translation: Translation,
     ) -> Result<Self, Failure> {
         let usage = |message: String| Failure::new(Status::Usage, message);
         let Some(header) = header else {
             return Ok(Self {
                 id_column,
                 ignore_unknown,
+                translation,
                 csv: Vec::new(),
                 header: None,
             });
         };
         let mut csv = Vec::with_capacity(header.len());
         let mut unknown = Vec::new();
+        let mut given: Vec<(&str, &str)> = Vec::new();
         for (i, name) in header.iter().enumerate() {
             // Columns without a name (a spreadsheet's trailing empty cells) name nothing
             // twice.
             if !name.is_empty() && header.iter().take(i).any(|earlier| earlier == name) {
                 return Err(usage(format!("the header names column {name:?} twice")));
             }
-            csv.push(match CREATE_TICKET_BODY.flag(name) {
-                Some(flag) => Column::Property(flag),
-                None if id_column.as_deref() == Some(name) => Column::Id,
+            let id = id_column.as_deref() == Some(name);
+            csv.push(match translation.property(name) {
+                Some(flag) => {
+                    if let Some((other, _)) = given.iter().find(|(_, p)| *p == flag.property) {
+                        return Err(usage(format!(
+                            "columns {other:?} and {name:?} both give {}: map one of them \
+                             (--map COLUMN=PROPERTY), or skip one with \
+                             --ignore-unknown-columns and no mapping",
+                            flag.property
+                        )));
+                    }
+                    if translation.constants().contains_key(flag.property) {
+                        return Err(usage(format!(
+                            "column {name:?} and the mapping's constant both give {}: keep one",
+                            flag.property
+                        )));
+                    }
+                    given.push((name, flag.property));
+                    Column::Property { flag, id }
+                }
+                None if id => Column::Id,
                 None if ignore_unknown => Column::Ignored,
                 None if name.is_empty() => {
                     unknown.push(format!("{} (no name)", i + 1));
@@ -118,10 +146,25 @@ impl Columns {
         if !unknown.is_empty() {
             return Err(usage(format!(
                 "unknown column {}: {} has no such property. A typo would lose the column's \
-                 data: fix the header, name the column of the source system's ids with \
-                 --id-column, or skip such columns with --ignore-unknown-columns",
+                 data: fix the header, map the column to a property with --map \
+                 'COLUMN=PROPERTY' or --mapping FILE (--write-mapping FILE starts one), name \
+                 the column of the source system's ids with --id-column, or skip such \
+                 columns with --ignore-unknown-columns",
                 unknown.join(", "),
                 CREATE_TICKET_BODY.schema
+            )));
+        }
+        let mut absent: Vec<String> = translation
+            .mapped_columns()
+            .filter(|column| !header.iter().any(|name| name == *column))
+            .map(|column| format!("{column:?}"))
+            .collect();
+        absent.sort_unstable();
+        if !absent.is_empty() {
+            return Err(usage(format!(
+                "the mapping names column {}, which the header does not have: its values \
+                 would be lost; fix the mapping or the header",
+                absent.join(", ")
             )));
         }
         if let Some(id) = &id_column
@@ -134,12 +177,17 @@ impl Columns {
         let missing: Vec<&str> = CREATE_TICKET_BODY
             .flags
             .iter()
-            .filter(|f| f.required && !header.iter().any(|name| name == f.property))
+            .filter(|f| {
+                f.required
+                    && !given.iter().any(|(_, p)| *p == f.property)
+                    && !translation.constants().contains_key(f.property)
+            })
             .map(|f| f.property)
             .collect();
         if !missing.is_empty() {
             return Err(usage(format!(
-                "no column {}: {} requires it",
+                "no column {}: {} requires it (map a column to it, or give it as a constant \
+                 in --mapping)",
                 missing.join(", "),
                 CREATE_TICKET_BODY.schema
             )));
@@ -147,6 +195,7 @@ impl Columns {
         Ok(Self {
             id_column,
             ignore_unknown,
+            translation,
             csv,
             header: Some(header),
         })
@@ -235,19 +284,39 @@ impl Columns {
         &self,
         record: &StringRecord,
     ) -> Result<(Map<String, Value>, Option<String>), Problem> {
-        let mut properties = Map::new();
+        let mut properties = self.translation.constants().clone();
         let mut source_id = None;
-        for (column, cell) in self.csv.iter().zip(record.iter()) {
-            match column {
-                Column::Id => source_id = Some(cell),
-                // An empty cell is an absent property.
-                Column::Property(flag) if !cell.is_empty() => {
-                    properties.insert(flag.property.to_owned(), cell_value(flag, cell)?);
-                    if self.id_column.as_deref() == Some(flag.property) {
+        for (i, (column, cell)) in self.csv.iter().zip(record.iter()).enumerate() {
+            let flag = match column {
+                Column::Id => {
+                    source_id = Some(cell);
+                    continue;
+                }
+                Column::Ignored => continue,
+                Column::Property { flag, id } => {
+                    if *id {
                         source_id = Some(cell);
                     }
+                    flag
                 }
-                Column::Property(_) | Column::Ignored => {}
+            };
+            let text = match self.translation.rule(flag.property) {
+                Some(rule) => rule.apply(cell).map_err(|e| {
+                    let name = self
+                        .header
+                        .as_ref()
+                        .and_then(|h| h.get(i))
+                        .unwrap_or_default();
+                    Problem::of(
+                        flag.property,
+                        format!("{} (column {name:?}): {e}", flag.property),
+                    )
+                })?,
+                None => Cow::Borrowed(cell),
+            };
+            // An empty cell is an absent property.
+            if !text.is_empty() {
+                properties.insert(flag.property.to_owned(), cell_value(flag, &text)?);
             }
         }
         let source_id = match (&self.id_column, source_id) {
@@ -260,15 +329,57 @@ impl Columns {
     }
 
     fn json_properties(&self, line: &str) -> Result<(Map<String, Value>, Option<String>), Problem> {
-        let mut properties = match crate::operation::exact_json(line) {
+        let properties = match crate::operation::exact_json(line) {
             Ok(Value::Object(properties)) => properties,
             Ok(_) => return Err(Problem::row("not a JSON object".to_owned())),
             Err(e) => return Err(Problem::row(e)),
         };
+        let (properties, source_id) = self.json_id(properties)?;
+        if self.translation.is_empty() {
+            return Ok((properties, source_id));
+        }
+        let mut translated = self.translation.constants().clone();
+        for (name, value) in properties {
+            let Some(flag) = self.translation.property(&name) else {
+                translated.insert(name, value);
+                continue;
+            };
+            let value = match (self.translation.rule(flag.property), value) {
+                (Some(rule), Value::String(text)) => {
+                    let text = rule.apply(&text).map_err(|e| {
+                        Problem::of(flag.property, format!("{} ({name:?}): {e}", flag.property))
+                    })?;
+                    if text.is_empty() {
+                        continue;
+                    }
+                    cell_value(flag, &text)?
+                }
+                (_, value) => value,
+            };
+            if translated.insert(flag.property.to_owned(), value).is_some() {
+                return Err(Problem::of(
+                    flag.property,
+                    format!(
+                        "{} is given twice: by {name:?} and by another property or the \
+                         mapping's constant",
+                        flag.property
+                    ),
+                ));
+            }
+        }
+        Ok((translated, source_id))
+    }
+
+    /// A JSON row's `--id-column` value; the property is taken out of the row unless it
+    /// gives a property too.
+    fn json_id(
+        &self,
+        mut properties: Map<String, Value>,
+    ) -> Result<(Map<String, Value>, Option<String>), Problem> {
         let Some(column) = &self.id_column else {
             return Ok((properties, None));
         };
-        let id = if CREATE_TICKET_BODY.flag(column).is_some() {
+        let id = if self.translation.property(column).is_some() {
             properties.get(column).cloned()
         } else {
             properties.remove(column)
@@ -331,39 +442,6 @@ impl Columns {
     }
 }
 
-/// The property a column's name most likely means: the same but for case, or two
-/// letters off.
-fn similar(name: &str) -> Option<&'static str> {
-    let lower = name.to_lowercase();
-    let flags = CREATE_TICKET_BODY.flags.iter().map(|f| f.property);
-    flags
-        .clone()
-        .find(|p| p.to_lowercase() == lower)
-        .or_else(|| {
-            flags
-                .clone()
-                .find(|p| distance(&p.to_lowercase(), &lower) <= 2)
-        })
-}
-
-/// The edit distance between two names (Levenshtein).
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
 /// A CSV cell as its property's JSON value: `true`/`false` for booleans (in any case,
 /// as spreadsheets write them), JSON for objects and arrays, the text itself otherwise.
 fn cell_value(flag: &BodyFlag, cell: &str) -> Result<Value, Problem> {
@@ -409,7 +487,13 @@ mod tests {
     }
 
     fn columns(header: &[&str], id: Option<&str>, ignore: bool) -> Result<Columns, String> {
-        Columns::new(Some(record(header)), id.map(str::to_owned), ignore).map_err(|f| f.to_string())
+        Columns::new(
+            Some(record(header)),
+            id.map(str::to_owned),
+            ignore,
+            Translation::default(),
+        )
+        .map_err(|f| f.to_string())
     }
 
     const HEADER: [&str; 5] = ["title", "requestorEmail", "teamId", "isPrivate", "metadata"];
@@ -510,7 +594,13 @@ mod tests {
         assert_eq!(problem.message, "no zendesk_id (--id-column)");
 
         // JSON Lines: a number is an id too, and the row's own key comes first.
-        let columns = Columns::new(None, Some("zendesk_id".into()), false).expect("valid");
+        let columns = Columns::new(
+            None,
+            Some("zendesk_id".into()),
+            false,
+            Translation::default(),
+        )
+        .expect("valid");
         let valid = columns
             .check(&json_row(
                 r#"{"zendesk_id": 8812, "title": "T", "requestorEmail": "a@b.example",
@@ -521,10 +611,148 @@ mod tests {
         assert!(matches!(&valid.basis, Basis::Own(key) if key == "own"));
     }
 
+    fn translation(text: &str, maps: &[&str]) -> Translation {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "thena-check-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("mapping.toml");
+        std::fs::write(&path, text).expect("written");
+        let maps: Vec<String> = maps.iter().map(|m| (*m).to_owned()).collect();
+        let translation = Translation::load(Some(&path), &maps).expect("valid mapping");
+        let _ = std::fs::remove_dir_all(&dir);
+        translation
+    }
+
+    const FOREIGN: &str = r#"
+        [columns]
+        "Requester" = "requestorEmail"
+        "Priority" = "priorityName"
+        "Due" = "dueDate"
+        [constants]
+        teamId = "T1"
+        [values.priorityName]
+        urgent = "High"
+        [values.isPrivate]
+        yes = true
+        no = false
+        [dates]
+        dueDate = "%d/%m/%Y"
+    "#;
+
+    #[test]
+    fn a_translated_row_has_its_properties_constants_and_values() {
+        let header = ["Id", "Subject", "Requester", "Priority", "Due", "isPrivate"];
+        let columns = Columns::new(
+            Some(record(&header)),
+            Some("Id".into()),
+            false,
+            translation(FOREIGN, &["Subject=title"]),
+        )
+        .expect("valid header");
+        let valid = columns
+            .check(&csv_row(&[
+                "881",
+                "T",
+                "a@b.example",
+                "urgent",
+                "31/12/2025",
+                "yes",
+            ]))
+            .expect("valid row");
+        let body = serde_json::to_value(&valid.body).expect("JSON");
+        assert_eq!(body["title"], "T");
+        assert_eq!(body["teamId"], "T1");
+        assert_eq!(body["priorityName"], "High");
+        assert_eq!(body["dueDate"], "2025-12-31T00:00:00Z");
+        assert_eq!(body["isPrivate"], true);
+        assert_eq!(valid.source_id.as_deref(), Some("881"));
+
+        let problem = columns
+            .check(&csv_row(&[
+                "882",
+                "T",
+                "a@b.example",
+                "low",
+                "2025-12-31",
+                "",
+            ]))
+            .expect_err("not the mapping's date format");
+        assert_eq!(problem.property.as_deref(), Some("dueDate"));
+        assert!(
+            problem
+                .message
+                .starts_with("dueDate (column \"Due\"): \"2025-12-31\" is not a date"),
+            "{problem:?}"
+        );
+
+        // JSON Lines: the same translation, by property name.
+        let columns = Columns::new(None, None, false, translation(FOREIGN, &["Subject=title"]))
+            .expect("valid");
+        let valid = columns
+            .check(&json_row(
+                r#"{"Subject": "T", "Requester": "a@b.example", "Priority": "urgent", "isPrivate": "no"}"#,
+            ))
+            .expect("valid row");
+        let body = serde_json::to_value(&valid.body).expect("JSON");
+        assert_eq!(body["priorityName"], "High");
+        assert_eq!(body["isPrivate"], false);
+        assert_eq!(body["teamId"], "T1");
+        let problem = columns
+            .check(&json_row(
+                r#"{"Subject": "T", "title": "U", "Requester": "a@b.example"}"#,
+            ))
+            .expect_err("title twice");
+        assert!(
+            problem.message.contains("title is given twice"),
+            "{problem:?}"
+        );
+    }
+
+    #[test]
+    fn a_translated_header_is_checked_before_any_row() {
+        for (header, maps, message) in [
+            (
+                &["Subject", "title", "Requester"][..],
+                &["Subject=title"][..],
+                "columns \"Subject\" and \"title\" both give title",
+            ),
+            (
+                &["title", "Requester", "teamId", "Priority", "Due"],
+                &[],
+                "column \"teamId\" and the mapping's constant both give teamId",
+            ),
+            (
+                &["title", "requestorEmail", "teamId"],
+                &["Subjct=description"],
+                "the mapping names column \"Subjct\", which the header does not have",
+            ),
+            (
+                &["title", "Requester email"],
+                &[],
+                "unknown column \"Requester email\" (did you mean requestorEmail?)",
+            ),
+        ] {
+            let mapping = if header.contains(&"Due") { FOREIGN } else { "" };
+            let err = Columns::new(
+                Some(record(header)),
+                None,
+                false,
+                translation(mapping, maps),
+            )
+            .expect_err(message)
+            .to_string();
+            assert!(err.contains(message), "{err}");
+        }
+    }
+
     #[test]
     fn json_rows_are_objects_with_known_properties() {
-        let strict = Columns::new(None, None, false).expect("valid");
-        let lenient = Columns::new(None, None, true).expect("valid");
+        let strict = Columns::new(None, None, false, Translation::default()).expect("valid");
+        let lenient = Columns::new(None, None, true, Translation::default()).expect("valid");
         let line = r#"{"title": "T", "requestorEmail": "a@b.example", "teamId": "t1", "notes": 1}"#;
         let problem = strict.check(&json_row(line)).expect_err("unknown property");
         assert_eq!(problem.message, "CreateTicketBody has no property notes");

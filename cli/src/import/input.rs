@@ -165,6 +165,44 @@ impl Source {
     }
 }
 
+/// The columns of an input, for a starting mapping: a CSV header's, or the properties
+/// of the first JSON line.
+pub fn columns(from: impl Read, name: &str, format: Format) -> Result<Vec<String>, Failure> {
+    let usage = |message: String| Failure::new(Status::Usage, message);
+    let columns: Vec<String> = match format {
+        Format::Csv => csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(from.take(LINE_LIMIT as u64))
+            .headers()
+            .map_err(|e| usage(format!("{name}: no header row: {e}")))?
+            .iter()
+            .map(str::to_owned)
+            .collect(),
+        Format::Jsonl => {
+            let mut lines = BufReader::new(from.take(LINE_LIMIT as u64)).lines();
+            let first = loop {
+                match lines.next() {
+                    Some(Ok(line)) if line.trim().is_empty() => {}
+                    Some(Ok(line)) => break line,
+                    Some(Err(e)) => return Err(unreadable(name, &e)),
+                    None => break String::new(),
+                }
+            };
+            let first = first.strip_prefix('\u{feff}').unwrap_or(&first);
+            match serde_json::from_str::<serde_json::Value>(first) {
+                Ok(serde_json::Value::Object(row)) => row.keys().cloned().collect(),
+                _ => return Err(usage(format!("{name}: its first line is no JSON object"))),
+            }
+        }
+    };
+    if columns.iter().all(String::is_empty) {
+        return Err(usage(format!(
+            "{name}: no columns to map: the file is empty"
+        )));
+    }
+    Ok(columns)
+}
+
 /// The file under the CSV reader, which fails once a row runs past [`LINE_LIMIT`]:
 /// after an unclosed quote, the rest of the file would be one field, held in memory.
 /// It follows the quoting as the reader does (RFC 4180: a field that starts with `"`

@@ -19,6 +19,7 @@ mod outcome;
 mod pipeline;
 mod progress;
 mod report;
+mod translate;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,7 @@ use key::Keys;
 use pipeline::{Driver, Ending};
 use progress::Progress;
 use report::{Mapping, Rejects, Tally, count};
+use translate::Translation;
 
 /// The command's name in the tree.
 pub const NAME: &str = "import";
@@ -52,6 +54,9 @@ const IGNORE_UNKNOWN: &str = "ignore-unknown-columns";
 const CONCURRENCY: &str = "concurrency";
 const OUTPUT: &str = "output";
 const REJECTS: &str = "rejects";
+const MAP: &str = "map";
+const MAPPING: &str = "mapping";
+const WRITE_MAPPING: &str = "write-mapping";
 
 /// The journal's target when the tickets go to `--sandbox`.
 const SANDBOX_TARGET: &str = "embedded sandbox";
@@ -109,6 +114,38 @@ pub fn command() -> Command {
                     "The column with the source system's ticket id: each row's key derives \
                      from it, so edits to other columns never make a second ticket. It is \
                      not sent unless it is a property",
+                ),
+        )
+        .arg(
+            Arg::new(MAP)
+                .long(MAP)
+                .value_name("COLUMN=PROPERTY")
+                .action(ArgAction::Append)
+                .help(
+                    "Read the column (JSON Lines: the property) COLUMN as the property \
+                     PROPERTY, e.g. --map 'Subject=title'; repeatable, and over --mapping",
+                ),
+        )
+        .arg(
+            Arg::new(MAPPING)
+                .long(MAPPING)
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help(
+                    "A TOML file: [columns] COLUMN = PROPERTY, [constants] PROPERTY = VALUE \
+                     for every row, [values.PROPERTY] OLD = NEW, [dates] PROPERTY = \
+                     strftime format (see --write-mapping)",
+                ),
+        )
+        .arg(
+            Arg::new(WRITE_MAPPING)
+                .long(WRITE_MAPPING)
+                .value_name("FILE")
+                .conflicts_with_all([MAP, MAPPING, DRY_RUN, RESTART, STATE, REJECTS, OUTPUT])
+                .help(
+                    "Write a starting mapping for FILE's header to this file (- for stdout) \
+                     and stop: columns named for a property, or nearly, mapped; the rest \
+                     commented out to edit; nothing is sent",
                 ),
         )
         .arg(
@@ -176,6 +213,7 @@ struct Options {
     state: Option<PathBuf>,
     rejects: Option<PathBuf>,
     id_column: Option<String>,
+    translation: Translation,
     mapping: Option<Mapping>,
     concurrency: usize,
     dry_run: bool,
@@ -211,6 +249,13 @@ impl Options {
             state: matches.get_one::<PathBuf>(STATE).cloned(),
             rejects: matches.get_one::<PathBuf>(REJECTS).cloned(),
             id_column: matches.get_one::<String>(ID_COLUMN).cloned(),
+            translation: Translation::load(
+                matches.get_one::<PathBuf>(MAPPING).map(PathBuf::as_path),
+                &matches
+                    .get_many::<String>(MAP)
+                    .map(|maps| maps.cloned().collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            )?,
             mapping: mapping(matches)?,
             concurrency: usize::from(matches.get_one::<u16>(CONCURRENCY).copied().unwrap_or(8)),
             dry_run: matches.get_flag(DRY_RUN),
@@ -244,6 +289,9 @@ fn usage(message: impl Into<String>) -> Failure {
 
 /// Runs the import; its outcome is the exit status.
 pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
+    if let Some(to) = matches.get_one::<String>(WRITE_MAPPING) {
+        return write_mapping(matches, to);
+    }
     let options = Options::of(matches)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -252,7 +300,7 @@ pub fn run(global: &ArgMatches, matches: &ArgMatches) -> Result<(), Failure> {
     runtime.block_on(import(global, options))
 }
 
-async fn import(global: &ArgMatches, options: Options) -> Result<(), Failure> {
+async fn import(global: &ArgMatches, mut options: Options) -> Result<(), Failure> {
     let started = Instant::now();
     let sandbox = config::sandbox(global);
     let files = Files::of(&Named {
@@ -288,6 +336,7 @@ async fn import(global: &ArgMatches, options: Options) -> Result<(), Failure> {
         rows.header(),
         options.id_column.clone(),
         options.ignore_unknown,
+        std::mem::take(&mut options.translation),
     )?;
 
     // Configuration errors come before the long check; a dry run needs no client.
@@ -403,6 +452,47 @@ async fn import(global: &ArgMatches, options: Options) -> Result<(), Failure> {
         Some(mapping) => mapped(mapping, &files.state, concluded),
         None => concluded,
     }
+}
+
+/// `--write-mapping TO`: a starting mapping from the input's header (CSV) or its first
+/// row's properties (JSON Lines), written to a new file, or to stdout for `-`.
+fn write_mapping(matches: &ArgMatches, to: &str) -> Result<(), Failure> {
+    let options = Options::of(matches)?;
+    let columns = match options.input.as_str() {
+        "-" => input::columns(std::io::stdin().lock(), "stdin", options.format)?,
+        path => input::columns(
+            std::fs::File::open(path).map_err(|e| usage(format!("{path}: cannot read it: {e}")))?,
+            path,
+            options.format,
+        )?,
+    };
+    let text = translate::starting(&options.input, &columns);
+    if to == "-" {
+        return crate::stream::data(text.as_bytes())
+            .map_err(|e| Failure::new(Status::OutputLost, format!("cannot write stdout: {e}")));
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => usage(format!(
+                "--write-mapping {to}: the file exists; edit it and import with --mapping \
+                 {to}, or remove it to write a new one"
+            )),
+            _ => usage(format!("--write-mapping {to}: cannot create it: {e}")),
+        })?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| usage(format!("--write-mapping {to}: cannot write it: {e}")))?;
+    crate::stream::say(format_args!(
+        "wrote {to} from the {} of {}: edit it, then check it with thena tickets import {} \
+         --mapping {to} --dry-run",
+        count(columns.len() as u64, "column", "columns"),
+        options.input,
+        options.input
+    ));
+    Ok(())
 }
 
 /// Writes the mapping and says what it holds. Rows are done whether or not it can be

@@ -316,6 +316,118 @@ fn a_dry_run_reports_by_row_number_and_sends_nothing() {
 }
 
 #[test]
+fn a_foreign_export_is_imported_through_a_written_and_edited_mapping() {
+    let server = Server::start();
+    let dir = Dir::new("import-foreign");
+    let input = dir.write(
+        "export.csv",
+        "Id,Subject,Requester e-mail,Priority,Status,Closed,Tags\n\
+         101,Printer on fire,ann@example.com,urgent,pending,,hardware\n\
+         102,VPN drops,bob@example.com,normal,solved,31/12/2025 17:05,network\n",
+    );
+    let mapping = dir.path("mapping.toml");
+
+    // A starting mapping: near names mapped, the rest to edit.
+    let run = import(&server, &[&input, "--write-mapping", &mapping]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("wrote"), "{run:#?}");
+    let written = dir.read("mapping.toml");
+    assert!(
+        written.contains("\"Requester e-mail\" = \"requestorEmail\"  # near"),
+        "{written}"
+    );
+    assert!(written.contains("# \"Subject\" = \"title\""), "{written}");
+    assert!(written.contains("# teamId = \"\"  # required"), "{written}");
+    // Run twice, it keeps the edits.
+    import(&server, &[&input, "--write-mapping", &mapping])
+        .failed(2, &["--write-mapping", "the file exists"]);
+    // As written, the import names what is left to decide, and sends nothing.
+    import(
+        &server,
+        &[&input, "--mapping", &mapping, "--id-column", "Id"],
+    )
+    .failed(2, &["unknown column \"Subject\"", "\"Priority\"", "--map"]);
+
+    let edited = written
+        .replace("# \"Subject\"", "\"Subject\"")
+        .replace("# \"Priority\"", "\"Priority\"")
+        .replace("# \"Status\"", "\"Status\"")
+        .replace("# \"Closed\"", "\"Closed\"")
+        .replace("# teamId = \"\"", "teamId = \"team_1\"")
+        .replace(
+            "[dates]\n",
+            "[dates]\nclosedAt = \"%d/%m/%Y %H:%M\"\n\n\
+             [values.priorityName]\nurgent = \"High\"\nnormal = \"Medium\"\n\n\
+             [values.statusName]\npending = \"Open\"\nsolved = \"Closed\"\n",
+        );
+    std::fs::write(&mapping, edited).expect("edited");
+    let args = [
+        input.as_str(),
+        "--mapping",
+        &mapping,
+        "--id-column",
+        "Id",
+        "--ignore-unknown-columns",
+    ];
+    let dry = import(&server, &[&args[..], &["--dry-run"]].concat());
+    assert_eq!(dry.code, Some(0), "{dry:#?}");
+    assert!(
+        dry.stderr.contains("2 rows, 2 valid, 0 invalid"),
+        "{dry:#?}"
+    );
+    assert_eq!(server.sandbox.requests(), vec![]);
+
+    let run = import(&server, &args);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let tickets = server.sandbox.tickets();
+    assert_eq!(tickets.len(), 2);
+    let fire = &tickets[0];
+    assert_eq!(fire.title.as_deref(), Some("Printer on fire"));
+    assert_eq!(fire.requestor_email.as_deref(), Some("ann@example.com"));
+    assert_eq!(fire.priority.as_deref(), Some("High"));
+    assert_eq!(fire.status.as_deref(), Some("Open"));
+    assert_eq!(fire.team_id.as_deref(), Some("team_1"));
+    assert_eq!(fire.closed_at, None);
+    let vpn = &tickets[1];
+    assert_eq!(vpn.priority.as_deref(), Some("Medium"));
+    assert_eq!(vpn.status.as_deref(), Some("Closed"));
+    assert_eq!(
+        vpn.closed_at
+            .as_deref()
+            .map(|at| at.starts_with("2025-12-31T17:05:00")),
+        Some(true),
+        "{:?}",
+        vpn.closed_at
+    );
+
+    // A date not in the mapping's format is the row's fault, named by property and column.
+    let input = dir.write(
+        "later.csv",
+        "Id,Subject,Requester e-mail,Priority,Status,Closed,Tags\n\
+         103,Late,cy@example.com,normal,solved,2025-12-31,\n",
+    );
+    let dry = import(
+        &server,
+        &[
+            &input,
+            "--mapping",
+            &mapping,
+            "--id-column",
+            "Id",
+            "--ignore-unknown-columns",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(dry.code, Some(2), "{dry:#?}");
+    assert!(
+        dry.stderr
+            .contains("row 1 (line 2): closedAt (column \"Closed\"): \"2025-12-31\" is not a date"),
+        "{dry:#?}"
+    );
+}
+
+#[test]
 fn an_unknown_column_is_refused_unless_ignored() {
     let server = Server::start();
     let dir = Dir::new("import-unknown");
