@@ -783,3 +783,59 @@ async fn a_quota_wait_within_max_retry_wait_but_past_the_call_s_limit_is_the_lim
     assert!(matches!(err, Error::QuotaExhausted { .. }), "{err:?}");
     assert_eq!(err.stop(), Some(thena_sdk::Stop::OperationTimeout));
 }
+
+#[tokio::test]
+async fn why_a_call_stopped_is_named_truly_when_retries_are_off_or_the_wait_too_long() {
+    // Retries off: a retryable failure is final, not retries run out.
+    let server = scripted(error(503), 1, created()).await;
+    let err = create(&builder(&server).max_retries(0).build().expect("valid"))
+        .await
+        .expect_err("one attempt");
+    assert_eq!(err.stop(), Some(thena_sdk::Stop::NotRetryable), "{err:?}");
+
+    // The server's wait, over max_retry_wait (60 s by default): no wait at all.
+    let server = scripted(
+        error(503).insert_header("retry-after", "3600"),
+        1,
+        created(),
+    )
+    .await;
+    let started = Instant::now();
+    let err = create(&client(&server))
+        .await
+        .expect_err("an hour is too long");
+    assert_eq!(
+        err.stop(),
+        Some(thena_sdk::Stop::WaitTooLong(Duration::from_secs(3600))),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // Retries off, and the one attempt cut short by the call's limit: the limit, which
+    // a refused connection is not.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(created().set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let limited = |base: &str| {
+        Client::builder()
+            .base_url(base)
+            .api_key(KEY)
+            .max_retries(0)
+            .operation_timeout(Duration::from_millis(300))
+            .build()
+            .expect("valid")
+    };
+    let err = create(&limited(&server.uri())).await.expect_err("too slow");
+    assert_eq!(
+        err.stop(),
+        Some(thena_sdk::Stop::OperationTimeout),
+        "{err:?}"
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let refused = format!("http://{}", closed.local_addr().expect("an address"));
+    drop(closed);
+    let err = create(&limited(&refused)).await.expect_err("refused");
+    assert_eq!(err.stop(), Some(thena_sdk::Stop::NotRetryable), "{err:?}");
+}
