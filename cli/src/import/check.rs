@@ -13,6 +13,7 @@ use crate::exit::{Failure, Status};
 use crate::generated::CREATE_TICKET_BODY;
 use crate::import::input::{Content, Row};
 use crate::import::key::{Basis, Keys, Repeated};
+use crate::import::sent::Sent;
 use crate::import::translate::{Translation, similar};
 use crate::operation::BodyFlag;
 
@@ -53,6 +54,8 @@ pub struct Valid {
     pub basis: Basis,
     /// The row's value in the `--id-column` column.
     pub source_id: Option<String>,
+    /// Its properties' hashes, to tell later what changed.
+    pub sent: Sent,
 }
 
 /// What each column of the input means.
@@ -211,6 +214,7 @@ impl Columns {
         if self.ignore_unknown {
             properties.retain(|name, _| CREATE_TICKET_BODY.flag(name).is_some());
         }
+        let sent = Sent::of(&properties);
         let basis = match (properties.get(KEY_PROPERTY), &self.id_column, &source_id) {
             (Some(Value::String(key)), _, _) => Basis::Own(key.clone()),
             (_, Some(column), Some(id)) => Basis::id(column, id),
@@ -247,6 +251,7 @@ impl Columns {
             body,
             basis,
             source_id,
+            sent,
         })
     }
 

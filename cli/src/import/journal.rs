@@ -15,7 +15,7 @@
 //! and whether it is done, so a million rows cost about 10 MB.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::exit::{Failure, Status};
 use crate::import::key;
+use crate::import::sent::{self, Sent};
 
 /// The journal's format; a journal of another format is refused.
 pub const VERSION: u32 = 1;
@@ -69,6 +70,8 @@ pub enum Event {
     /// Failed after the SDK's retries (5xx, 408, 429, no answer): the ticket may exist.
     /// Sent again, with the same key, on the next run.
     Retryable,
+    /// The row's ticket updated (`--sync`) with the properties that changed.
+    Updated,
 }
 
 impl Event {
@@ -81,10 +84,11 @@ impl Event {
             Self::CreatedEarlier => "createdEarlier",
             Self::Rejected => "rejected",
             Self::Retryable => "retryable",
+            Self::Updated => "updated",
         }
     }
 
-    /// Whether the row has its ticket.
+    /// Whether the row has its ticket, made by this event's request.
     pub fn is_done(self) -> bool {
         matches!(self, Self::Created | Self::Replayed | Self::CreatedEarlier)
     }
@@ -116,6 +120,14 @@ pub struct Line<'a> {
     /// Why a row was refused or failed.
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
     pub message: Option<Cow<'a, str>>,
+    /// On a `sent` line: the hash of the row's properties ([`Sent::content`]).
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub content: Option<Cow<'a, str>>,
+    /// On a line of a ticket made or updated: what the ticket's properties now are, as
+    /// far as known. A line without it (or a journal of an older thena) knows nothing
+    /// of them: `--sync` sends all of the row's properties that an update can set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent: Option<Sent>,
 }
 
 impl<'a> Line<'a> {
@@ -130,7 +142,15 @@ impl<'a> Line<'a> {
             ticket_identifier: None,
             status: None,
             message: None,
+            content: None,
+            sent: None,
         }
+    }
+
+    /// Whether it is about an update (`--sync`): a refused or failed update has its
+    /// ticket's id, a create's never does.
+    fn is_update(&self) -> bool {
+        self.event == Event::Updated || (self.id.is_some() && !self.event.is_done())
     }
 }
 
@@ -228,14 +248,17 @@ fn unusable(path: &Path, e: &io::Error) -> Failure {
 /// Whether a row was done by an earlier run, or sent without an outcome that says so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
-    /// Its ticket exists: skip it.
-    Done,
-    /// Sent, and perhaps created: send it again with the same key.
-    Open,
+    /// Its ticket exists: skip it (or, with `--sync`, update it if it changed). The
+    /// [`Sent::content`] of what the ticket has, if known.
+    Done(Option<u64>),
+    /// Sent, and perhaps created: send it again with the same key. The
+    /// [`Sent::content`] of the last attempt, if known.
+    Open(Option<u64>),
 }
 
-/// What earlier runs did, by key: the keys sent, sorted by fingerprint, and which are
-/// done. Keys refused (4xx) are not kept: they made no ticket.
+/// What earlier runs did, by key: the keys sent, sorted by fingerprint, which are
+/// done, and what their tickets have. Keys refused (4xx) are not kept: they made no
+/// ticket.
 #[derive(Debug)]
 pub struct Earlier {
     /// The journal's header.
@@ -243,23 +266,38 @@ pub struct Earlier {
     fingerprints: Vec<u64>,
     done: Vec<bool>,
     found: Vec<bool>,
+    /// Per key, the [`Sent::content`] of its ticket (done) or of its last attempt
+    /// (open); 0 when not known.
+    content: Vec<u64>,
 }
 
 impl Earlier {
     /// The journal at `path`, if there is one (see [`read`]).
     pub fn read(path: &Path, repair: bool) -> Result<Option<Self>, Failure> {
-        let mut done = Vec::new();
-        let mut open = HashSet::new();
+        // In the order of the lines: a later line about a key wins.
+        let mut done: Vec<(u64, u64)> = Vec::new();
+        let mut open: HashMap<u64, u64> = HashMap::new();
         let header = read(path, repair, |line| {
             let fingerprint = key::fingerprint(&line.key);
+            if line.is_update() {
+                // A refused or failed update leaves the ticket as it was.
+                if line.event == Event::Updated {
+                    done.push((fingerprint, known(line.sent.as_ref())));
+                }
+                return Ok(());
+            }
             match line.event {
-                Event::Sent | Event::Retryable => {
-                    open.insert(fingerprint);
+                Event::Sent => {
+                    let content = line.content.as_deref().and_then(sent::parse_hex);
+                    open.insert(fingerprint, content.unwrap_or(0));
+                }
+                Event::Retryable => {
+                    open.entry(fingerprint).or_insert(0);
                 }
                 event => {
                     open.remove(&fingerprint);
                     if event.is_done() {
-                        done.push(fingerprint);
+                        done.push((fingerprint, known(line.sent.as_ref())));
                     }
                 }
             }
@@ -268,21 +306,39 @@ impl Earlier {
         let Some(header) = header else {
             return Ok(None);
         };
-        let mut keys: Vec<(u64, bool)> = done
-            .into_iter()
-            .map(|fp| (fp, true))
-            .chain(open.into_iter().map(|fp| (fp, false)))
-            .collect();
+        // Stable: of one key's lines, the last stays last.
+        done.sort_by_key(|&(fp, _)| fp);
+        let mut keys: Vec<(u64, bool, u64)> = Vec::with_capacity(done.len() + open.len());
+        for (fp, content) in done {
+            match keys.last_mut() {
+                Some(last) if last.0 == fp => last.2 = content,
+                _ => keys.push((fp, true, content)),
+            }
+        }
+        let done_keys = keys.len();
         // A key done is done, whatever else its lines say.
-        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        keys.dedup_by_key(|k| k.0);
-        let (fingerprints, done): (Vec<u64>, Vec<bool>) = keys.into_iter().unzip();
-        Ok(Some(Self {
+        for (fp, content) in open {
+            if keys[..done_keys]
+                .binary_search_by_key(&fp, |k| k.0)
+                .is_err()
+            {
+                keys.push((fp, false, content));
+            }
+        }
+        keys.sort_unstable_by_key(|k| k.0);
+        let mut earlier = Self {
             header,
-            found: vec![false; fingerprints.len()],
-            fingerprints,
-            done,
-        }))
+            fingerprints: Vec::with_capacity(keys.len()),
+            done: Vec::with_capacity(keys.len()),
+            found: vec![false; keys.len()],
+            content: Vec::with_capacity(keys.len()),
+        };
+        for (fp, done, content) in keys {
+            earlier.fingerprints.push(fp);
+            earlier.done.push(done);
+            earlier.content.push(content);
+        }
+        Ok(Some(earlier))
     }
 
     /// Whether no run sent any row that may have made a ticket.
@@ -294,10 +350,10 @@ impl Earlier {
     pub fn state(&mut self, key_fingerprint: u64) -> Option<State> {
         let i = self.fingerprints.binary_search(&key_fingerprint).ok()?;
         self.found[i] = true;
-        Some(if self.done[i] {
-            State::Done
-        } else {
-            State::Open
+        let content = (self.content[i] != 0).then_some(self.content[i]);
+        Some(match self.done[i] {
+            true => State::Done(content),
+            false => State::Open(content),
         })
     }
 
@@ -312,6 +368,40 @@ impl Earlier {
             .map(|(&fp, _)| fp)
             .collect()
     }
+}
+
+/// The content hash of what a line says its ticket has; 0 when it does not say.
+fn known(sent: Option<&Sent>) -> u64 {
+    sent.map_or(0, Sent::content)
+}
+
+/// What the journal knows of a done row's ticket, for `--sync`.
+#[derive(Debug, Default)]
+pub struct Baseline {
+    /// The ticket's id; unknown after a 409, or a success whose body did not decode.
+    pub id: Option<String>,
+    /// Its properties as last sent, if known.
+    pub sent: Option<Sent>,
+}
+
+/// The baselines of the keys with these fingerprints, from the journal at `path`.
+pub fn baselines(path: &Path, wanted: &HashSet<u64>) -> Result<HashMap<u64, Baseline>, Failure> {
+    let mut baselines: HashMap<u64, Baseline> = HashMap::with_capacity(wanted.len());
+    read(path, false, |line| {
+        let fingerprint = key::fingerprint(&line.key);
+        if !wanted.contains(&fingerprint) {
+            return Ok(());
+        }
+        let baseline = baselines.entry(fingerprint).or_default();
+        if let Some(id) = &line.id {
+            baseline.id = Some(id.clone().into_owned());
+        }
+        if line.event.is_done() || line.event == Event::Updated {
+            baseline.sent = line.sent;
+        }
+        Ok(())
+    })?;
+    Ok(baselines)
 }
 
 /// Appends to a journal.
@@ -423,6 +513,7 @@ mod tests {
             Event::CreatedEarlier,
             Event::Rejected,
             Event::Retryable,
+            Event::Updated,
         ] {
             let json = serde_json::to_value(event).expect("JSON");
             assert_eq!(json, event.name());
@@ -452,10 +543,71 @@ mod tests {
             .expect("a journal");
         assert_eq!(earlier.header, header());
         let fp = key::fingerprint;
-        assert_eq!(earlier.state(fp("a")), Some(State::Done));
-        assert_eq!(earlier.state(fp("b")), Some(State::Open));
+        assert_eq!(earlier.state(fp("a")), Some(State::Done(None)));
+        assert_eq!(earlier.state(fp("b")), Some(State::Open(None)));
         assert_eq!(earlier.state(fp("c")), None, "a refusal made no ticket");
         assert_eq!(earlier.missing(), HashSet::from([fp("d")]));
+    }
+
+    #[test]
+    fn the_journal_knows_what_each_ticket_has_after_creates_and_updates() {
+        let file = TempFile::new("sync.thena-import", "");
+        let path = Path::new(file.path());
+        let sent = |value: serde_json::Value| match value {
+            serde_json::Value::Object(map) => Sent::of(&map),
+            _ => Sent::default(),
+        };
+        let (first, second) = (
+            sent(serde_json::json!({"title": "A"})),
+            sent(serde_json::json!({"title": "B"})),
+        );
+        let mut journal = Journal::create(path, &header()).expect("created");
+        let mut line = Line::new(Event::Sent, 1, "a");
+        line.content = Some(sent::hex(first.content()).into());
+        journal.record(&line).expect("written");
+        let mut line = Line::new(Event::Created, 1, "a");
+        line.id = Some("T1".into());
+        line.sent = Some(first.clone());
+        journal.record(&line).expect("written");
+        let mut line = Line::new(Event::Sent, 2, "b");
+        line.content = Some(sent::hex(second.content()).into());
+        journal.record(&line).expect("written");
+        let mut line = Line::new(Event::Updated, 1, "a");
+        line.id = Some("T1".into());
+        line.sent = Some(second.clone());
+        journal.record(&line).expect("written");
+        // Updates refused or failed leave the ticket as the last update made it.
+        for event in [Event::Rejected, Event::Retryable] {
+            let mut line = Line::new(event, 1, "a");
+            line.id = Some("T1".into());
+            journal.record(&line).expect("written");
+        }
+        // A ticket made by an attempt whose content is not known.
+        let mut line = Line::new(Event::CreatedEarlier, 3, "c");
+        line.id = None;
+        journal.record(&line).expect("written");
+        journal.sync().expect("synced");
+
+        let mut earlier = Earlier::read(path, true)
+            .expect("readable")
+            .expect("a journal");
+        let fp = key::fingerprint;
+        assert_eq!(
+            earlier.state(fp("a")),
+            Some(State::Done(Some(second.content())))
+        );
+        assert_eq!(
+            earlier.state(fp("b")),
+            Some(State::Open(Some(second.content())))
+        );
+        assert_eq!(earlier.state(fp("c")), Some(State::Done(None)));
+        let wanted = HashSet::from([fp("a"), fp("c")]);
+        let baselines = baselines(path, &wanted).expect("readable");
+        assert_eq!(baselines[&fp("a")].id.as_deref(), Some("T1"));
+        assert_eq!(baselines[&fp("a")].sent.as_ref(), Some(&second));
+        assert_eq!(baselines[&fp("c")].id, None);
+        assert_eq!(baselines[&fp("c")].sent, None);
+        assert!(!baselines.contains_key(&fp("b")));
     }
 
     #[test]
@@ -468,7 +620,10 @@ mod tests {
         let mut earlier = Earlier::read(path, true)
             .expect("readable")
             .expect("a journal");
-        assert_eq!(earlier.state(key::fingerprint("a")), Some(State::Open));
+        assert_eq!(
+            earlier.state(key::fingerprint("a")),
+            Some(State::Open(None))
+        );
         let kept = std::fs::read_to_string(path).expect("readable");
         assert!(kept.ends_with("\"key\":\"a\"}\n"), "{kept}");
 

@@ -153,13 +153,13 @@ pub fn fingerprint(key: &str) -> u64 {
     prefix(&ring::digest::digest(&SHA256, key.as_bytes()))
 }
 
-fn prefix(digest: &Digest) -> u64 {
+pub(super) fn prefix(digest: &Digest) -> u64 {
     let mut first = [0; 8];
     first.copy_from_slice(&digest.as_ref()[..8]);
     u64::from_be_bytes(first)
 }
 
-fn tagged(tag: &[u8]) -> Context {
+pub(super) fn tagged(tag: &[u8]) -> Context {
     let mut hash = Context::new(&SHA256);
     hash.update(DOMAIN);
     hash.update(tag);
@@ -181,7 +181,7 @@ fn hex(prefix: &str, bytes: &[u8]) -> String {
 
 /// Each value is its kind, then its length where it has one, then its content; object
 /// keys in sorted order. Two different values never encode alike.
-fn encode(hash: &mut Context, value: &Value) {
+pub(super) fn encode(hash: &mut Context, value: &Value) {
     match value {
         Value::Null => hash.update(b"z"),
         Value::Bool(true) => hash.update(b"t"),
@@ -217,7 +217,7 @@ fn encode_object(hash: &mut Context, properties: &Map<String, Value>) {
     }
 }
 
-fn encode_str(hash: &mut Context, s: &str) {
+pub(super) fn encode_str(hash: &mut Context, s: &str) {
     hash.update(&(s.len() as u64).to_le_bytes());
     hash.update(s.as_bytes());
 }

@@ -17,11 +17,14 @@ mod journal;
 mod key;
 mod outcome;
 mod pipeline;
+mod plan;
 mod progress;
 mod report;
+mod sent;
+mod sync;
 mod translate;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -36,7 +39,7 @@ use files::{Files, Hold, Named};
 use input::{Format, Source};
 use journal::{Earlier, Header, Journal};
 use key::Keys;
-use pipeline::{Driver, Ending};
+use pipeline::{Driver, Ending, Known};
 use progress::Progress;
 use report::{Mapping, Rejects, Tally, count};
 use translate::Translation;
@@ -57,6 +60,7 @@ const REJECTS: &str = "rejects";
 const MAP: &str = "map";
 const MAPPING: &str = "mapping";
 const WRITE_MAPPING: &str = "write-mapping";
+const SYNC: &str = "sync";
 
 /// The journal's target when the tickets go to `--sandbox`.
 const SANDBOX_TARGET: &str = "embedded sandbox";
@@ -193,6 +197,18 @@ pub fn command() -> Command {
                 ),
         )
         .arg(
+            Arg::new(SYNC)
+                .long(SYNC)
+                .action(ArgAction::SetTrue)
+                .requires(ID_COLUMN)
+                .help(
+                    "Also bring tickets made by earlier runs up to date: a row whose content \
+                     changed since it was sent updates its ticket with the properties that \
+                     changed (PATCH), so edits made in Thena to others stay; ids gone from \
+                     the input are listed. With --dry-run: the plan",
+                ),
+        )
+        .arg(
             Arg::new(RESTART)
                 .long(RESTART)
                 .action(ArgAction::SetTrue)
@@ -219,6 +235,7 @@ struct Options {
     dry_run: bool,
     ignore_unknown: bool,
     restart: bool,
+    sync: bool,
 }
 
 impl Options {
@@ -261,6 +278,7 @@ impl Options {
             dry_run: matches.get_flag(DRY_RUN),
             ignore_unknown: matches.get_flag(IGNORE_UNKNOWN),
             restart: matches.get_flag(RESTART),
+            sync: matches.get_flag(SYNC),
             input,
         })
     }
@@ -381,7 +399,7 @@ async fn import(global: &ArgMatches, mut options: Options) -> Result<(), Failure
 
     let mut tally = Tally::default();
     let mut keys = Keys::first_pass();
-    let fresh = check_rows(
+    let found = check_rows(
         rows,
         &columns,
         &mut keys,
@@ -390,10 +408,30 @@ async fn import(global: &ArgMatches, mut options: Options) -> Result<(), Failure
         &mut tally,
     )?;
     if let Some(earlier) = &earlier {
-        changed_rows(earlier, &files.state, fresh)?;
+        tally.gone = changed_rows(earlier, &files.state, found.fresh, options.sync)?;
     }
+    let known = Known {
+        sync: match options.sync && !found.changed.is_empty() {
+            true => Some(journal::baselines(&files.state, &found.changed)?),
+            false => options.sync.then(HashMap::new),
+        },
+        earlier,
+        restart: options.restart,
+    };
     let (Some(connection), Some(target)) = (connection, target) else {
-        return dry_run(&source, &tally, &files.state);
+        let plan = match (&options.mapping, options.sync) {
+            (None, false) => None,
+            (mapping, _) => Some(plan::Plan::new(mapping.as_ref())?),
+        };
+        return match plan {
+            // What would be sent: only a second pass over the rows to send tells it.
+            Some(plan) if found.to_send() > 0 => {
+                let items = pipeline::read(source.rows()?, columns, keys.later_pass(), known);
+                plan.make(items, &source.name, tally, &files.state).await
+            }
+            Some(plan) => plan.finish(&source.name, tally, &files.state),
+            None => dry_run(&source, &tally, &files.state),
+        };
     };
 
     let header = Header {
@@ -402,30 +440,30 @@ async fn import(global: &ArgMatches, mut options: Options) -> Result<(), Failure
         id_column: options.id_column.clone(),
         input: source.name.clone(),
     };
-    let mut journal = match &earlier {
+    let mut journal = match &known.earlier {
         Some(_) => Journal::append(&files.state)?,
         None => Journal::create(&files.state, &header)?,
     };
     let mut rejects = Rejects::new(files.rejects.clone())?;
     let mut progress = Progress::new(&tally);
-    let to_send = tally.rows - tally.earlier - tally.invalid;
-    if to_send == 0 {
+    if found.to_send() == 0 {
         progress.say(match (tally.rows, tally.rows - tally.invalid) {
             (0, _) => "the input has no rows: nothing to send",
             (_, 0) => "no row is valid: nothing to send",
+            _ if options.sync => "every valid row is done already, and none changed",
             _ => "every valid row is done already",
         });
     }
-    // The sending counts them again, row by row.
-    tally.earlier = 0;
-    tally.invalid = 0;
-    let items = pipeline::read(
-        source.rows()?,
-        columns,
-        keys.later_pass(),
-        earlier,
-        options.restart,
-    );
+    // The sending counts them again, row by row: unless there is nothing to send, and
+    // no invalid row to write to the rejects file.
+    let items = match found.to_send() == 0 && tally.invalid == 0 {
+        true => tokio::sync::mpsc::channel(1).1,
+        false => {
+            tally.earlier = 0;
+            tally.invalid = 0;
+            pipeline::read(source.rows()?, columns, keys.later_pass(), known)
+        }
+    };
     let ending = Driver {
         client: &connection.client,
         concurrency: options.concurrency,
@@ -570,9 +608,27 @@ fn same_import(
     }
 }
 
+/// What the first pass found.
+#[derive(Debug, Default)]
+struct Found {
+    /// Valid rows whose key the journal does not know.
+    fresh: u64,
+    /// Valid rows sent by an earlier run with no outcome: sent again.
+    open: u64,
+    /// With `--sync`, the fingerprints of the keys of rows done by earlier runs whose
+    /// content changed since.
+    changed: HashSet<u64>,
+}
+
+impl Found {
+    /// Whether the sending has rows to send.
+    fn to_send(&self) -> u64 {
+        self.fresh + self.open + self.changed.len() as u64
+    }
+}
+
 /// The first pass: checks every row and derives its key, counting what the journal
-/// knows of it. Invalid rows are named on stderr (all of them in a dry run). Gives the
-/// number of valid rows whose key the journal does not know.
+/// knows of it. Invalid rows are named on stderr (all of them in a dry run).
 fn check_rows(
     rows: input::Rows,
     columns: &Columns,
@@ -580,9 +636,11 @@ fn check_rows(
     mut earlier: Option<&mut Earlier>,
     options: &Options,
     tally: &mut Tally,
-) -> Result<u64, Failure> {
-    let mut fresh = 0;
+) -> Result<Found, Failure> {
+    let mut found = Found::default();
     let mut warned = 0;
+    // Rows done by earlier runs that changed since, without --sync.
+    let mut changed = 0u64;
     for row in rows {
         let row = row?;
         tally.rows += 1;
@@ -602,14 +660,22 @@ fn check_rows(
                     ));
                 }
             }
-            Ok((_, key)) => {
-                let state = earlier
-                    .as_deref_mut()
-                    .and_then(|e| e.state(key::fingerprint(&key)));
-                match state {
-                    Some(journal::State::Done) => tally.earlier += 1,
-                    Some(journal::State::Open) => {}
-                    None => fresh += 1,
+            Ok((valid, key)) => {
+                let fingerprint = key::fingerprint(&key);
+                match earlier.as_deref_mut().and_then(|e| e.state(fingerprint)) {
+                    Some(journal::State::Done(content)) => {
+                        tally.earlier += 1;
+                        if content != Some(valid.sent.content()) {
+                            match options.sync {
+                                true => {
+                                    found.changed.insert(fingerprint);
+                                }
+                                false => changed += 1,
+                            }
+                        }
+                    }
+                    Some(journal::State::Open(_)) => found.open += 1,
+                    None => found.fresh += 1,
                 }
             }
         }
@@ -620,7 +686,18 @@ fn check_rows(
             count(tally.invalid - INVALID_SHOWN, "invalid row", "invalid rows")
         ));
     }
-    Ok(fresh)
+    if changed > 0 {
+        crate::stream::say(format_args!(
+            "{} since an earlier run sent {}; --sync updates their tickets",
+            count(
+                changed,
+                "row done by an earlier run changed",
+                "rows done by earlier runs changed"
+            ),
+            if changed == 1 { "it" } else { "them" }
+        ));
+    }
+    Ok(found)
 }
 
 /// Rows sent by earlier runs whose key no row of the input derives any more. With
@@ -629,13 +706,15 @@ fn check_rows(
 /// `--id-column` do not change with a row's content: when no row is new to the journal
 /// either (`fresh`), rows were only removed, and that is noted; otherwise ids or keys
 /// may have been rewritten (a spreadsheet dropping an id's leading zeros), and the
-/// import refuses too.
-fn changed_rows(earlier: &Earlier, state: &Path, fresh: u64) -> Result<(), Failure> {
+/// import refuses too, but with `--sync`, where rows come and go between exports: the
+/// ids gone are listed. Gives how many rows are gone.
+fn changed_rows(earlier: &Earlier, state: &Path, fresh: u64, sync: bool) -> Result<u64, Failure> {
     let missing = earlier.missing();
     if missing.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let mut named: Vec<u64> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
     let mut seen = HashSet::new();
     let mut by_content = false;
     journal::read(state, false, |line| {
@@ -644,15 +723,30 @@ fn changed_rows(earlier: &Earlier, state: &Path, fresh: u64) -> Result<(), Failu
             by_content |= line.key.starts_with(key::CONTENT_PREFIX);
             if named.len() < ROWS_NAMED {
                 named.push(line.row);
+                ids.push(line.source_id.as_deref().unwrap_or(&line.key).to_owned());
             }
         }
         Ok(())
     })?;
-    let mut rows: Vec<String> = named.iter().map(u64::to_string).collect();
-    if missing.len() > named.len() {
-        rows.push(format!("{} more", missing.len() - named.len()));
+    let more = |mut shown: Vec<String>| {
+        if missing.len() > shown.len() {
+            shown.push(format!("{} more", missing.len() - shown.len()));
+        }
+        shown.join(", ")
+    };
+    if sync && !by_content {
+        crate::stream::say(format_args!(
+            "{} no longer in the input ({}): their tickets stay (an import deletes nothing)",
+            count(
+                missing.len() as u64,
+                "id sent by an earlier run is",
+                "ids sent by earlier runs are"
+            ),
+            more(ids)
+        ));
+        return Ok(missing.len() as u64);
     }
-    let rows = rows.join(", ");
+    let rows = more(named.iter().map(u64::to_string).collect());
     if !by_content && fresh > 0 {
         return Err(usage(format!(
             "the input changed since the journal {} was written: {} no longer in it (rows \
@@ -661,7 +755,7 @@ fn changed_rows(earlier: &Earlier, state: &Path, fresh: u64) -> Result<(), Failu
              tickets under new keys and sending them would make second tickets, so nothing \
              was sent. Restore the ids or keys; or, if those rows really were removed and \
              others added, run with --restart (rows whose key is unchanged keep their \
-             tickets)",
+             tickets). With --sync, rows may come and go: the rows gone are listed",
             state.display(),
             count(
                 missing.len() as u64,
@@ -681,7 +775,7 @@ fn changed_rows(earlier: &Earlier, state: &Path, fresh: u64) -> Result<(), Failu
                 "rows sent by earlier runs are"
             )
         ));
-        return Ok(());
+        return Ok(missing.len() as u64);
     }
     Err(usage(format!(
         "the input changed since the journal {} was written: {} the same \

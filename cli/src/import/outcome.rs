@@ -27,6 +27,8 @@ pub enum Outcome {
     /// A duplicate refusal (409) of a key that may have been sent before: the ticket
     /// exists, its id unknown.
     CreatedEarlier,
+    /// The row's ticket updated (`--sync`).
+    Updated,
     /// The API refused the row itself.
     Rejected {
         /// The status, or `None` when the SDK refused before sending.
@@ -101,6 +103,43 @@ impl Outcome {
                 ticket_identifier: None,
             };
         }
+        if status == Some(409) && !matches!(error, thena_sdk::Error::InvalidRequest(_)) {
+            return Self::Rejected {
+                status,
+                message: format!(
+                    "{} (a conflict, though this row's key was never sent before: not a \
+                     duplicate, and no ticket)",
+                    error.server_message().unwrap_or_else(|| error.to_string())
+                ),
+            };
+        }
+        Self::failed(&error, status)
+    }
+
+    /// The outcome of an update (`--sync`). Updates are idempotent: one that failed, or
+    /// whose outcome was not journaled, is sent again by the next run.
+    pub fn of_update(result: Result<ResponseValue<TicketResponse>, thena_sdk::Error>) -> Self {
+        match result {
+            Ok(_) => Self::Updated,
+            // A success whose body did not decode: the update was made.
+            Err(error) if error.carried_out() => Self::Updated,
+            Err(error) => {
+                let status = error.status().map(|s| s.as_u16());
+                match status {
+                    // Not found (the ticket was deleted in Thena) or in conflict: this
+                    // row's alone.
+                    Some(404 | 409) => Self::Rejected {
+                        status,
+                        message: error.server_message().unwrap_or_else(|| error.to_string()),
+                    },
+                    _ => Self::failed(&error, status),
+                }
+            }
+        }
+    }
+
+    /// A request that failed or was refused, by its status.
+    fn failed(error: &thena_sdk::Error, status: Option<u16>) -> Self {
         let unsent = matches!(
             error,
             thena_sdk::Error::QuotaExhausted { .. } | thena_sdk::Error::Stopped { .. }
@@ -122,14 +161,6 @@ impl Outcome {
             _ if matches!(error, thena_sdk::Error::InvalidRequest(_)) => Self::Rejected {
                 status: None,
                 message: error.to_string(),
-            },
-            Some(409) => Self::Rejected {
-                status,
-                message: format!(
-                    "{} (a conflict, though this row's key was never sent before: not a \
-                     duplicate, and no ticket)",
-                    error.server_message().unwrap_or_else(|| error.to_string())
-                ),
             },
             Some(s) if ROW_REFUSALS.contains(&s) => Self::Rejected {
                 status,

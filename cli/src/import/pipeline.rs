@@ -9,7 +9,7 @@
 //! one exits at once. Either way the journal is correct: every `sent` line reached the
 //! operating system before its request left.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,13 +20,15 @@ use tokio::sync::{Mutex, mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::exit::{Failure, Status};
-use crate::import::check::{Columns, Problem};
+use crate::import::check::{Columns, Problem, Valid};
 use crate::import::input::Rows;
-use crate::import::journal::{Earlier, Event, Journal, Line, State};
+use crate::import::journal::{Baseline, Earlier, Event, Journal, Line, State};
 use crate::import::key::{self, Basis, Keys};
 use crate::import::outcome::Outcome;
 use crate::import::progress::Progress;
 use crate::import::report::{Reject, Rejects, Tally, count};
+use crate::import::sent::{self, Sent};
+use crate::import::sync::{self, Update};
 
 /// Rows checked ahead of sending, in the channel and again in the driver's queue.
 const AHEAD: usize = 256;
@@ -36,18 +38,51 @@ const BATCH: usize = 64;
 const TICK: Duration = Duration::from_millis(100);
 /// The wait before sending a throttled row again when the server named none.
 const THROTTLE_WAIT: Duration = Duration::from_secs(1);
+/// Rows with notes (`--sync`) named on stderr; a dry run names them all.
+pub const NOTES_SHOWN: u64 = 10;
 
 /// A row ready to send.
 #[derive(Debug)]
 pub struct Request {
     row: u64,
     key: String,
-    body: CreateTicketBody,
     source_id: Option<String>,
+    action: Action,
+}
+
+/// What is sent for a row.
+#[derive(Debug)]
+enum Action {
+    /// Its ticket is made.
+    Create(Create),
+    /// Its ticket is updated with what changed (`--sync`).
+    Update(Update),
+}
+
+/// A create.
+#[derive(Debug)]
+struct Create {
+    body: CreateTicketBody,
+    /// What its properties are, for the journal.
+    sent: Sent,
     /// Sent by an earlier run, with no outcome journaled: its ticket may exist.
     resent: bool,
     /// Its key may have been sent before (see [`Outcome::of`]).
     seen: bool,
+    /// When `resent`, the content of the earlier run's attempt, if known.
+    earlier: Option<u64>,
+}
+
+impl Create {
+    /// Whether a ticket its key was answered with has its properties: this call's own
+    /// attempts all sent them; an earlier run's attempt may have sent others.
+    fn made_as_sent(&self, event: Event) -> bool {
+        match (event, self.resent) {
+            (Event::Created, _) => true,
+            (_, true) => self.earlier == Some(self.sent.content()),
+            (_, false) => !self.seen,
+        }
+    }
 }
 
 /// What the reading thread hands over, row by row.
@@ -64,10 +99,45 @@ pub enum Item {
         input: Value,
         problem: Problem,
     },
-    /// A row an earlier run has done.
+    /// A row an earlier run has done (with `--sync`: and that did not change).
     Done,
+    /// A row with changes that cannot be sent (`--sync`), each as a phrase; an item of
+    /// its own, before the row's `Send` or `Done`.
+    Noted {
+        row: u64,
+        source_id: Option<String>,
+        notes: Vec<String>,
+    },
     /// The input could not be read on.
     Failed(Failure),
+}
+
+impl Item {
+    /// The row and properties of an update, the row of a create: for a plan.
+    pub fn planned(&self) -> Option<(u64, Option<&str>, &str, &[String])> {
+        match self {
+            Item::Send(request) => Some(match &request.action {
+                Action::Create(_) => (request.row, request.source_id.as_deref(), "create", &[][..]),
+                Action::Update(update) => (
+                    request.row,
+                    request.source_id.as_deref(),
+                    "update",
+                    &update.properties[..],
+                ),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// What the reading thread knows of earlier runs.
+pub struct Known {
+    /// The journal's state of each key.
+    pub earlier: Option<Earlier>,
+    /// Whether `--restart` discarded it.
+    pub restart: bool,
+    /// With `--sync`, what the journal knows of each changed row's ticket.
+    pub sync: Option<HashMap<u64, Baseline>>,
 }
 
 /// Reads the rows on a thread of its own and hands them over in batches; stops when
@@ -76,8 +146,7 @@ pub fn read(
     rows: Rows,
     columns: Columns,
     mut keys: Keys,
-    mut earlier: Option<Earlier>,
-    restart: bool,
+    mut known: Known,
 ) -> mpsc::Receiver<Vec<Item>> {
     let (items, receiver) = mpsc::channel(AHEAD / BATCH);
     std::thread::spawn(move || {
@@ -93,28 +162,15 @@ pub fn read(
                         problem,
                     },
                     Ok((valid, key)) => {
-                        let state = earlier
-                            .as_mut()
-                            .and_then(|e| e.state(key::fingerprint(&key)));
-                        match state {
-                            Some(State::Done) => Item::Done,
-                            state => Item::Send(Request {
-                                row: row.number,
-                                key,
-                                body: valid.body,
-                                source_id: valid.source_id,
-                                resent: state == Some(State::Open),
-                                seen: state.is_some()
-                                    || restart
-                                    || matches!(valid.basis, Basis::Own(_)),
-                            }),
-                        }
+                        let (noted, item) = known.item(row.number, valid, key);
+                        batch.extend(noted);
+                        item
                     }
                 },
             };
             let failed = matches!(item, Item::Failed(_));
             batch.push(item);
-            if batch.len() == BATCH || failed {
+            if batch.len() >= BATCH || failed {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                 if items.blocking_send(full).is_err() || failed {
                     return;
@@ -126,6 +182,58 @@ pub fn read(
         }
     });
     receiver
+}
+
+impl Known {
+    /// What a valid row comes to, and the notes on it, if any.
+    fn item(&mut self, row: u64, valid: Valid, key: String) -> (Option<Item>, Item) {
+        let fingerprint = key::fingerprint(&key);
+        let state = self.earlier.as_mut().and_then(|e| e.state(fingerprint));
+        match (state, &self.sync) {
+            (Some(State::Done(content)), Some(baselines))
+                if content != Some(valid.sent.content()) =>
+            {
+                let change = sync::change(&valid, baselines.get(&fingerprint));
+                let noted = (!change.notes.is_empty()).then(|| Item::Noted {
+                    row,
+                    source_id: valid.source_id.clone(),
+                    notes: change.notes,
+                });
+                let item = match change.update {
+                    Some(update) => Item::Send(Request {
+                        row,
+                        key,
+                        source_id: valid.source_id,
+                        action: Action::Update(update),
+                    }),
+                    None => Item::Done,
+                };
+                (noted, item)
+            }
+            (Some(State::Done(_)), _) => (None, Item::Done),
+            (state, _) => {
+                let seen = state.is_some() || self.restart || matches!(valid.basis, Basis::Own(_));
+                let (resent, earlier) = match state {
+                    Some(State::Open(content)) => (true, content),
+                    _ => (false, None),
+                };
+                let create = Create {
+                    body: valid.body,
+                    sent: valid.sent,
+                    resent,
+                    seen,
+                    earlier,
+                };
+                let request = Request {
+                    row,
+                    key,
+                    source_id: valid.source_id,
+                    action: Action::Create(create),
+                };
+                (None, Item::Send(request))
+            }
+        }
+    }
 }
 
 /// What one outcome means for the run.
@@ -338,6 +446,16 @@ impl Driver<'_> {
                     })?;
                 }
                 Item::Done => self.tally.earlier += 1,
+                Item::Noted {
+                    row,
+                    source_id,
+                    notes,
+                } => {
+                    self.tally.noted += 1;
+                    if self.tally.noted <= NOTES_SHOWN {
+                        self.progress.say(&note(row, source_id.as_deref(), &notes));
+                    }
+                }
                 // Rows were sent already: not a usage error that sent nothing.
                 Item::Failed(failure) => {
                     return Ok(Some(Ending::Stopped(Failure::new(
@@ -364,8 +482,13 @@ impl Driver<'_> {
             return Ok(0);
         }
         for request in ready.iter().take(free) {
+            // An update is sent again by the next run if its outcome is not journaled.
+            let Action::Create(create) = &request.action else {
+                continue;
+            };
             let mut line = Line::new(Event::Sent, request.row, &request.key);
             line.source_id = request.source_id.as_deref().map(Into::into);
+            line.content = Some(sent::hex(create.sent.content()).into());
             self.journal
                 .record(&line)
                 .map_err(|e| self.journal_failed(&e))?;
@@ -384,6 +507,13 @@ impl Driver<'_> {
     fn outcome(&mut self, request: Request, outcome: Outcome) -> Result<Handled, Failure> {
         let mut line = Line::new(Event::Sent, request.row, &request.key);
         line.source_id = request.source_id.as_deref().map(Into::into);
+        let (create, update) = match &request.action {
+            Action::Create(create) => (Some(create), None),
+            Action::Update(update) => (None, Some(update)),
+        };
+        // A refused or failed update names its ticket: the journal tells it from a
+        // create's by that.
+        line.id = update.map(|u| u.id.as_str().into());
         let mut handled = Handled::Fine;
         match &outcome {
             Outcome::Ticket {
@@ -394,6 +524,9 @@ impl Driver<'_> {
                 line.event = *event;
                 line.id = id.as_deref().map(Into::into);
                 line.ticket_identifier = ticket_identifier.as_deref().map(Into::into);
+                line.sent = create
+                    .filter(|c| c.made_as_sent(*event))
+                    .map(|c| c.sent.clone());
                 match event {
                     Event::Created => self.tally.created += 1,
                     _ => self.tally.replayed += 1,
@@ -401,18 +534,30 @@ impl Driver<'_> {
             }
             Outcome::CreatedEarlier => {
                 line.event = Event::CreatedEarlier;
+                line.sent = create
+                    .filter(|c| c.made_as_sent(Event::CreatedEarlier))
+                    .map(|c| c.sent.clone());
                 self.tally.created_earlier += 1;
+            }
+            Outcome::Updated => {
+                line.event = Event::Updated;
+                line.sent = update.map(|u| u.sent.clone());
+                self.tally.updated += 1;
             }
             Outcome::Rejected { status, message } => {
                 line.event = Event::Rejected;
                 line.status = *status;
                 line.message = Some(message.as_str().into());
                 self.tally.refused += 1;
-                let input = serde_json::to_value(&request.body).unwrap_or(Value::Null);
+                let input = match (create, update) {
+                    (Some(create), _) => serde_json::to_value(&create.body),
+                    (_, Some(update)) => serde_json::to_value(&update.body),
+                    (None, None) => Ok(Value::Null),
+                };
                 self.rejects.add(&Reject {
                     row: request.row,
                     line: None,
-                    input: &input,
+                    input: &input.unwrap_or(Value::Null),
                     status: *status,
                     property: None,
                     message,
@@ -479,14 +624,27 @@ async fn worker(
 /// wait, until it is answered otherwise or the import stops: throttling slows an
 /// import, it does not fail its rows.
 async fn send(client: &Client, request: &Request, stopped: &mut watch::Receiver<bool>) -> Outcome {
-    let mut resent = request.resent;
+    let mut resent = matches!(&request.action, Action::Create(c) if c.resent);
     loop {
-        let result = client
-            .create_ticket()
-            .body(request.body.clone())
-            .send()
-            .await;
-        let outcome = Outcome::of(result, resent, request.seen || resent);
+        let outcome = match &request.action {
+            Action::Create(create) => {
+                let result = client
+                    .create_ticket()
+                    .body(create.body.clone())
+                    .send()
+                    .await;
+                Outcome::of(result, resent, create.seen || resent)
+            }
+            Action::Update(update) => {
+                let result = client
+                    .update_ticket()
+                    .id(update.id.as_str())
+                    .body(update.body.clone())
+                    .send()
+                    .await;
+                Outcome::of_update(result)
+            }
+        };
         let Outcome::Throttled {
             wait, uncertain, ..
         } = &outcome
@@ -502,6 +660,12 @@ async fn send(client: &Client, request: &Request, stopped: &mut watch::Receiver<
             _ = stopped.changed() => return outcome,
         }
     }
+}
+
+/// A row's notes (`--sync`), as one line.
+pub fn note(row: u64, source_id: Option<&str>, notes: &[String]) -> String {
+    let id = source_id.map_or_else(String::new, |id| format!(" ({id})"));
+    format!("row {row}{id}: {}", notes.join("; "))
 }
 
 /// Ctrl-C, each time it is pressed, for as long as the driver listens; after that it

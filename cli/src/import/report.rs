@@ -38,6 +38,12 @@ pub struct Tally {
     pub refused: u64,
     /// Rows that failed after the SDK's retries; the next run sends them again.
     pub retryable: u64,
+    /// Rows whose ticket was updated with what changed (`--sync`).
+    pub updated: u64,
+    /// Rows with changes that cannot be sent (`--sync`), each named on stderr.
+    pub noted: u64,
+    /// Rows sent by earlier runs that the input no longer has.
+    pub gone: u64,
     /// The last of those failures, as the SDK said it.
     pub last_failure: Option<String>,
 }
@@ -45,7 +51,7 @@ pub struct Tally {
 impl Tally {
     /// Rows this run has finished with, whatever the outcome, and rows skipped.
     pub fn handled(&self) -> u64 {
-        self.earlier + self.with_ticket() + self.rejected() + self.retryable
+        self.earlier + self.with_ticket() + self.updated + self.rejected() + self.retryable
     }
 
     /// Rows with their ticket, from this run.
@@ -57,7 +63,7 @@ impl Tally {
     /// reached.
     pub fn to_do(&self) -> u64 {
         self.rows
-            .saturating_sub(self.earlier + self.with_ticket() + self.rejected())
+            .saturating_sub(self.earlier + self.with_ticket() + self.updated + self.rejected())
     }
 
     /// Rows refused, by the spec or by the API.
@@ -67,8 +73,12 @@ impl Tally {
 
     /// The counts, as a phrase.
     pub fn counts(&self) -> String {
+        let updated = match self.updated {
+            0 => String::new(),
+            n => format!("{n} updated, "),
+        };
         format!(
-            "{} created, {} replayed, {} created earlier, {} rejected, {} to retry",
+            "{} created, {updated}{} replayed, {} created earlier, {} rejected, {} to retry",
             self.created,
             self.replayed,
             self.created_earlier,
@@ -88,6 +98,18 @@ impl Tally {
         );
         if self.earlier > 0 {
             text.push_str(&format!("; {} done by earlier runs", self.earlier));
+        }
+        if self.noted > 0 {
+            text.push_str(&format!(
+                "; {} not sent (named above)",
+                count(self.noted, "row has changes", "rows have changes")
+            ));
+        }
+        if self.gone > 0 {
+            text.push_str(&format!(
+                "; {} no longer in the input",
+                count(self.gone, "row sent earlier is", "rows sent earlier are")
+            ));
         }
         let not_reached = self.rows.saturating_sub(self.handled());
         if not_reached > 0 {

@@ -427,6 +427,211 @@ fn a_foreign_export_is_imported_through_a_written_and_edited_mapping() {
     );
 }
 
+/// An export of the old helpdesk: `(id, title, requestor, priority, description)`.
+fn export(rows: &[(&str, &str, &str, &str, &str)]) -> String {
+    let mut text =
+        String::from("zendesk_id,title,requestorEmail,teamId,priorityName,description\n");
+    for (id, title, requestor, priority, description) in rows {
+        text.push_str(&format!(
+            "{id},{title},{requestor},team_1,{priority},{description}\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_re_export_is_synced_sending_only_what_changed() {
+    let server = Server::start();
+    let dir = Dir::new("import-sync");
+    let first = dir.write(
+        "export.csv",
+        &export(&[
+            ("ZD-1", "Printer", "a@example.com", "High", "paper jam"),
+            ("ZD-2", "VPN", "b@example.com", "Low", "drops"),
+            ("ZD-3", "Mail", "c@example.com", "Low", "bounces"),
+            ("ZD-4", "Laptop", "d@example.com", "Low", "slow"),
+            ("ZD-5", "Badge", "e@example.com", "Low", "lost"),
+        ]),
+    );
+    let args = |input: &str| {
+        vec![
+            "tickets",
+            "import",
+            input,
+            "--id-column",
+            "zendesk_id",
+            "--state",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .chain([dir.path("export.thena-import")])
+        .collect::<Vec<String>>()
+    };
+    let run = server.thena(&args(&first));
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let id_of = |title: &str| {
+        server
+            .sandbox
+            .tickets()
+            .into_iter()
+            .find(|t| t.title.as_deref() == Some(title))
+            .and_then(|t| t.id)
+            .unwrap_or_else(|| panic!("no ticket {title}"))
+    };
+    // Edited in Thena since: kept, since the export's description did not change.
+    let printer = id_of("Printer");
+    let edited = server.thena(&[
+        "tickets",
+        "update",
+        &printer,
+        "--description",
+        "edited in Thena",
+    ]);
+    assert_eq!(edited.code, Some(0), "{edited:#?}");
+
+    // The next export: ZD-1 renamed, ZD-3 gone, ZD-4 reprioritized and its requestor
+    // changed (set on create only), ZD-6 new.
+    let second = dir.write(
+        "export.csv",
+        &export(&[
+            (
+                "ZD-1",
+                "Printer on fire",
+                "a@example.com",
+                "High",
+                "paper jam",
+            ),
+            ("ZD-2", "VPN", "b@example.com", "Low", "drops"),
+            ("ZD-4", "Laptop", "d2@example.com", "High", "slow"),
+            ("ZD-5", "Badge", "e@example.com", "Low", "lost"),
+            ("ZD-6", "Monitor", "f@example.com", "Low", "flickers"),
+        ]),
+    );
+    // Without --sync, changed rows are only pointed out.
+    let mut plain = args(&second);
+    plain.push("--dry-run".into());
+    let dry = server.thena(&plain);
+    assert!(
+        dry.stderr
+            .contains("2 rows done by earlier runs changed since an earlier run sent them; --sync"),
+        "{dry:#?}"
+    );
+
+    server.sandbox.clear_requests();
+    let mut plan = args(&second);
+    plan.extend(["--sync", "--dry-run", "--output", "-"].map(str::to_owned));
+    let dry = server.thena(&plan);
+    assert_eq!(dry.code, Some(0), "{dry:#?}");
+    assert_eq!(server.sandbox.requests(), vec![], "a plan sends nothing");
+    let lines = json_lines(&dry.stdout);
+    let actions: Vec<(&str, &str, Vec<&str>)> = lines
+        .iter()
+        .map(|l| {
+            let list = |name: &str| {
+                l[name]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default()
+            };
+            let properties: Vec<&str> = list("properties");
+            let notes: Vec<&str> = list("notes");
+            (
+                l["sourceId"].as_str().unwrap_or_default(),
+                l["action"].as_str().unwrap_or_default(),
+                if properties.is_empty() {
+                    notes
+                } else {
+                    properties
+                },
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("ZD-1", "update", vec!["title"]),
+            (
+                "ZD-4",
+                "note",
+                vec!["requestorEmail changed, but it is set on create only: not updated"]
+            ),
+            ("ZD-4", "update", vec!["priorityName"]),
+            ("ZD-6", "create", vec![]),
+        ],
+        "{dry:#?}"
+    );
+    let counts = "5 rows: 1 to create, 2 to update, 2 done and unchanged (1 row has changes not \
+                  sent, named above), 1 no longer in the input, 0 invalid";
+    assert!(dry.stderr.contains(counts), "{dry:#?}");
+    assert!(
+        dry.stderr
+            .contains("1 id sent by an earlier run is no longer in the input (ZD-3)"),
+        "{dry:#?}"
+    );
+
+    let mut sync = args(&second);
+    sync.push("--sync".into());
+    let run = server.thena(&sync);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stderr.contains("5 rows: 1 created, 2 updated, 0 replayed, 0 created earlier, 0 rejected, 0 to retry; 2 done by earlier runs; 1 row has changes not sent"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr.contains("row 3 (ZD-4): requestorEmail changed"),
+        "{run:#?}"
+    );
+    let tickets = server.sandbox.tickets();
+    assert_eq!(tickets.len(), 6, "one ticket per id");
+    let ticket = |id: &str| {
+        tickets
+            .iter()
+            .find(|t| t.id.as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("no ticket {id}"))
+    };
+    let printer = ticket(&printer);
+    assert_eq!(printer.title.as_deref(), Some("Printer on fire"));
+    assert_eq!(
+        printer.description.as_deref(),
+        Some("edited in Thena"),
+        "not sent: unchanged"
+    );
+    let laptop = ticket(&id_of("Laptop"));
+    assert_eq!(laptop.priority.as_deref(), Some("High"));
+    assert_eq!(laptop.requestor_email.as_deref(), Some("d@example.com"));
+    assert_eq!(laptop.description.as_deref(), Some("slow"));
+    assert!(
+        tickets.iter().any(|t| t.title.as_deref() == Some("Mail")),
+        "ZD-3's ticket stays"
+    );
+    let patches: Vec<String> = server
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PATCH")
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(patches.len(), 2, "{patches:?}");
+
+    // Again: nothing changed since, nothing sent; the change that cannot be sent is
+    // named again.
+    server.sandbox.clear_requests();
+    let again = server.thena(&sync);
+    assert_eq!(again.code, Some(0), "{again:#?}");
+    assert_eq!(server.sandbox.requests(), vec![]);
+    assert!(
+        again
+            .stderr
+            .contains("row 3 (ZD-4): requestorEmail changed"),
+        "{again:#?}"
+    );
+    let journal = json_lines(&dir.read("export.thena-import"));
+    let updated: Vec<&Value> = journal.iter().filter(|l| l["event"] == "updated").collect();
+    assert_eq!(updated.len(), 2);
+    assert_eq!(updated[0]["sourceId"], "ZD-1");
+    assert_eq!(updated[0]["id"], printer.id.as_deref().unwrap_or_default());
+}
+
 #[test]
 fn an_unknown_column_is_refused_unless_ignored() {
     let server = Server::start();
