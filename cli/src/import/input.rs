@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use csv::StringRecord;
 
 use crate::exit::{Failure, Status};
+use crate::import::translate;
 
 /// The longest JSON line read; a longer one is an invalid row, skipped without being
 /// held. Larger than any body the API accepts. A CSV row may not be longer either.
@@ -165,34 +166,85 @@ impl Source {
     }
 }
 
+/// How much of an input a starting mapping reads for the values of its columns.
+const SAMPLED_BYTES: u64 = 64 * 1024 * 1024;
+
 /// The columns of an input, for a starting mapping: a CSV header's, or the properties
-/// of the first JSON line.
-pub fn columns(from: impl Read, name: &str, format: Format) -> Result<Vec<String>, Failure> {
+/// of the first JSON line; and for each column [`translate::sampled`] names, the first
+/// distinct values in the first 64 MiB of rows.
+pub fn sample(
+    from: impl Read,
+    name: &str,
+    format: Format,
+) -> Result<(Vec<String>, Vec<Vec<String>>), Failure> {
     let usage = |message: String| Failure::new(Status::Usage, message);
-    let columns: Vec<String> = match format {
-        Format::Csv => csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(from.take(LINE_LIMIT as u64))
-            .headers()
-            .map_err(|e| usage(format!("{name}: no header row: {e}")))?
+    let from = from.take(SAMPLED_BYTES);
+    // Per column: whether it is sampled, and the values seen so far.
+    let mut samples: Vec<(bool, Vec<String>)> = Vec::new();
+    let add = |i: usize, value: &str, samples: &mut Vec<(bool, Vec<String>)>| {
+        if let Some((true, seen)) = samples.get_mut(i)
+            && seen.len() < translate::SAMPLES
+            && !value.is_empty()
+            && value.len() <= 200
+            && !seen.iter().any(|v| v == value)
+        {
+            seen.push(value.to_owned());
+        }
+    };
+    let wanted = |columns: &[String]| -> Vec<(bool, Vec<String>)> {
+        columns
             .iter()
-            .map(str::to_owned)
-            .collect(),
-        Format::Jsonl => {
-            let mut lines = BufReader::new(from.take(LINE_LIMIT as u64)).lines();
-            let first = loop {
-                match lines.next() {
-                    Some(Ok(line)) if line.trim().is_empty() => {}
-                    Some(Ok(line)) => break line,
-                    Some(Err(e)) => return Err(unreadable(name, &e)),
-                    None => break String::new(),
+            .map(|c| (translate::sampled(c), Vec::new()))
+            .collect()
+    };
+    let columns: Vec<String> = match format {
+        Format::Csv => {
+            let mut csv = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .from_reader(from);
+            let columns: Vec<String> = csv
+                .headers()
+                .map_err(|e| usage(format!("{name}: no header row: {e}")))?
+                .iter()
+                .map(str::to_owned)
+                .collect();
+            samples = wanted(&columns);
+            // A row that does not read is no sample; the import names it.
+            for record in csv.records().map_while(Result::ok) {
+                for (i, value) in record.iter().enumerate() {
+                    add(i, value, &mut samples);
                 }
-            };
-            let first = first.strip_prefix('\u{feff}').unwrap_or(&first);
-            match serde_json::from_str::<serde_json::Value>(first) {
-                Ok(serde_json::Value::Object(row)) => row.keys().cloned().collect(),
-                _ => return Err(usage(format!("{name}: its first line is no JSON object"))),
             }
+            columns
+        }
+        Format::Jsonl => {
+            let mut columns: Vec<String> = Vec::new();
+            for line in BufReader::new(from).lines() {
+                let line = line.map_err(|e| unreadable(name, &e))?;
+                let line = line.strip_prefix('\u{feff}').unwrap_or(&line);
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let row = match serde_json::from_str::<serde_json::Value>(line) {
+                    Ok(serde_json::Value::Object(row)) => row,
+                    _ if columns.is_empty() => {
+                        return Err(usage(format!("{name}: its first line is no JSON object")));
+                    }
+                    _ => continue,
+                };
+                if columns.is_empty() {
+                    columns = row.keys().cloned().collect();
+                    samples = wanted(&columns);
+                }
+                for (i, column) in columns.iter().enumerate() {
+                    match row.get(column) {
+                        Some(serde_json::Value::String(text)) => add(i, text, &mut samples),
+                        Some(serde_json::Value::Bool(b)) => add(i, &b.to_string(), &mut samples),
+                        _ => {}
+                    }
+                }
+            }
+            columns
         }
     };
     if columns.iter().all(String::is_empty) {
@@ -200,7 +252,7 @@ pub fn columns(from: impl Read, name: &str, format: Format) -> Result<Vec<String
             "{name}: no columns to map: the file is empty"
         )));
     }
-    Ok(columns)
+    Ok((columns, samples.into_iter().map(|(_, seen)| seen).collect()))
 }
 
 /// The file under the CSV reader, which fails once a row runs past [`LINE_LIMIT`]:

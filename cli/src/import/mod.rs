@@ -70,6 +70,12 @@ const INVALID_SHOWN: u64 = 10;
 const ROWS_NAMED: usize = 5;
 
 const HELP: &str = "\
+Columns named otherwise than CreateTicketBody's properties (an export of another
+helpdesk) are mapped with --map 'Subject=title' or a --mapping file, which also gives
+constants for every row, value maps per property and date formats; --write-mapping
+FILE writes one from the header to edit. With --id-column, --sync also updates the
+tickets of rows that changed since they were sent, with only what changed.
+
 Each row is sent with a deDuplicationKey that is the same on every run: the row's own
 deDuplicationKey, else one derived from --id-column (the source system's ticket id:
 recommended), else from the row's content and its number among identical rows. The
@@ -496,15 +502,15 @@ async fn import(global: &ArgMatches, mut options: Options) -> Result<(), Failure
 /// row's properties (JSON Lines), written to a new file, or to stdout for `-`.
 fn write_mapping(matches: &ArgMatches, to: &str) -> Result<(), Failure> {
     let options = Options::of(matches)?;
-    let columns = match options.input.as_str() {
-        "-" => input::columns(std::io::stdin().lock(), "stdin", options.format)?,
-        path => input::columns(
+    let (columns, samples) = match options.input.as_str() {
+        "-" => input::sample(std::io::stdin().lock(), "stdin", options.format)?,
+        path => input::sample(
             std::fs::File::open(path).map_err(|e| usage(format!("{path}: cannot read it: {e}")))?,
             path,
             options.format,
         )?,
     };
-    let text = translate::starting(&options.input, &columns);
+    let text = translate::starting(&options.input, &columns, &samples);
     if to == "-" {
         return crate::stream::data(text.as_bytes())
             .map_err(|e| Failure::new(Status::OutputLost, format!("cannot write stdout: {e}")));
@@ -736,13 +742,18 @@ fn changed_rows(earlier: &Earlier, state: &Path, fresh: u64, sync: bool) -> Resu
     };
     if sync && !by_content {
         crate::stream::say(format_args!(
-            "{} no longer in the input ({}): their tickets stay (an import deletes nothing)",
+            "{} no longer in the input ({}): {} (an import deletes nothing)",
             count(
                 missing.len() as u64,
                 "id sent by an earlier run is",
                 "ids sent by earlier runs are"
             ),
-            more(ids)
+            more(ids),
+            if missing.len() == 1 {
+                "its ticket stays"
+            } else {
+                "their tickets stay"
+            }
         ));
         return Ok(missing.len() as u64);
     }

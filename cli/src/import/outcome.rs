@@ -27,8 +27,10 @@ pub enum Outcome {
     /// A duplicate refusal (409) of a key that may have been sent before: the ticket
     /// exists, its id unknown.
     CreatedEarlier,
-    /// The row's ticket updated (`--sync`).
-    Updated,
+    /// The row's ticket updated (`--sync`), with its id when this update learned it.
+    Updated(Option<String>),
+    /// A change that cannot be sent (`--sync`), and why.
+    Noted(String),
     /// The API refused the row itself.
     Rejected {
         /// The status, or `None` when the SDK refused before sending.
@@ -118,11 +120,14 @@ impl Outcome {
 
     /// The outcome of an update (`--sync`). Updates are idempotent: one that failed, or
     /// whose outcome was not journaled, is sent again by the next run.
-    pub fn of_update(result: Result<ResponseValue<TicketResponse>, thena_sdk::Error>) -> Self {
+    pub fn of_update(
+        result: Result<ResponseValue<TicketResponse>, thena_sdk::Error>,
+        learned: Option<String>,
+    ) -> Self {
         match result {
-            Ok(_) => Self::Updated,
+            Ok(_) => Self::Updated(learned),
             // A success whose body did not decode: the update was made.
-            Err(error) if error.carried_out() => Self::Updated,
+            Err(error) if error.carried_out() => Self::Updated(learned),
             Err(error) => {
                 let status = error.status().map(|s| s.as_u16());
                 match status {

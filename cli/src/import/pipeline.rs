@@ -28,7 +28,7 @@ use crate::import::outcome::Outcome;
 use crate::import::progress::Progress;
 use crate::import::report::{Reject, Rejects, Tally, count};
 use crate::import::sent::{self, Sent};
-use crate::import::sync::{self, Update};
+use crate::import::sync::{self, Target, Update};
 
 /// Rows checked ahead of sending, in the channel and again in the driver's queue.
 const AHEAD: usize = 256;
@@ -513,7 +513,10 @@ impl Driver<'_> {
         };
         // A refused or failed update names its ticket: the journal tells it from a
         // create's by that.
-        line.id = update.map(|u| u.id.as_str().into());
+        line.id = update.and_then(|u| match &u.target {
+            Target::Id(id) => Some(id.as_str().into()),
+            Target::Key(_) => None,
+        });
         let mut handled = Handled::Fine;
         match &outcome {
             Outcome::Ticket {
@@ -539,10 +542,24 @@ impl Driver<'_> {
                     .map(|c| c.sent.clone());
                 self.tally.created_earlier += 1;
             }
-            Outcome::Updated => {
+            Outcome::Updated(learned) => {
                 line.event = Event::Updated;
+                if let Some(id) = learned {
+                    line.id = Some(id.as_str().into());
+                }
                 line.sent = update.map(|u| u.sent.clone());
                 self.tally.updated += 1;
+            }
+            // Nothing to journal: the next run finds the row changed again.
+            Outcome::Noted(message) => {
+                self.tally.noted += 1;
+                if self.tally.noted <= NOTES_SHOWN {
+                    let notes = [message.clone()];
+                    let source_id = request.source_id.as_deref();
+                    self.progress.say(&note(request.row, source_id, &notes));
+                }
+                self.tally.earlier += 1;
+                return Ok(Handled::Fine);
             }
             Outcome::Rejected { status, message } => {
                 line.event = Event::Rejected;
@@ -635,15 +652,7 @@ async fn send(client: &Client, request: &Request, stopped: &mut watch::Receiver<
                     .await;
                 Outcome::of(result, resent, create.seen || resent)
             }
-            Action::Update(update) => {
-                let result = client
-                    .update_ticket()
-                    .id(update.id.as_str())
-                    .body(update.body.clone())
-                    .send()
-                    .await;
-                Outcome::of_update(result)
-            }
+            Action::Update(update) => updated(client, update).await,
         };
         let Outcome::Throttled {
             wait, uncertain, ..
@@ -660,6 +669,44 @@ async fn send(client: &Client, request: &Request, stopped: &mut watch::Receiver<
             _ = stopped.changed() => return outcome,
         }
     }
+}
+
+/// Sends an update; first, when its ticket's id is unknown, the row's create again
+/// under its key, which the platform answers with the ticket it made.
+async fn updated(client: &Client, update: &Update) -> Outcome {
+    let (id, learned) = match &update.target {
+        Target::Id(id) => (id.clone(), None),
+        Target::Key(create) => {
+            let result = client.create_ticket().body((**create).clone()).send().await;
+            match Outcome::of(result, true, true) {
+                Outcome::Ticket { id: Some(id), .. } => (id.clone(), Some(id)),
+                Outcome::Ticket { id: None, .. } => {
+                    return Outcome::Retryable {
+                        status: None,
+                        message: "its create, sent again under its key to learn its \
+                                  ticket's id, was answered with a body that does not decode"
+                            .to_owned(),
+                    };
+                }
+                Outcome::CreatedEarlier => {
+                    return Outcome::Noted(
+                        "changed, but its ticket's id is unknown and the platform answers \
+                         409 to its key: not updated; find the ticket by its \
+                         deDuplicationKey"
+                            .to_owned(),
+                    );
+                }
+                other => return other,
+            }
+        }
+    };
+    let result = client
+        .update_ticket()
+        .id(id.as_str())
+        .body(update.body.clone())
+        .send()
+        .await;
+    Outcome::of_update(result, learned)
 }
 
 /// A row's notes (`--sync`), as one line.

@@ -4,15 +4,18 @@
 //! never dropped unsaid:
 //!
 //! - a property set on create only (`requestorEmail`, `teamId`, comments...);
-//! - a property cleared in the export (an update sets, it cannot unset);
-//! - any change, when the ticket's id is unknown (created under a 409).
+//! - a property cleared in the export (an update sets, it cannot unset).
+//!
+//! A ticket whose id the journal does not know (its create's answer did not decode, or
+//! was a 409) is asked for it first: the row's create is sent again under its key,
+//! which the platform answers with the ticket it made, never a second one.
 //!
 //! When the journal does not know what the ticket has (a journal of an older thena, a
 //! create answered by a ticket an earlier attempt with other content may have made),
 //! every property an update can set is sent, once.
 
 use serde_json::Value;
-use thena_sdk::types::UpdateTicketBody;
+use thena_sdk::types::{CreateTicketBody, UpdateTicketBody};
 
 use crate::body::{self, Invalid};
 use crate::generated::UPDATE_TICKET_BODY;
@@ -23,14 +26,23 @@ use crate::import::sent::Sent;
 /// An update of a row's ticket.
 #[derive(Debug)]
 pub struct Update {
-    /// The ticket's id.
-    pub id: String,
+    /// Which ticket.
+    pub target: Target,
     /// The properties that changed.
     pub body: UpdateTicketBody,
     /// Their names, in order.
     pub properties: Vec<String>,
     /// What the ticket's properties are once it is made.
     pub sent: Sent,
+}
+
+/// The ticket an update is for.
+#[derive(Debug)]
+pub enum Target {
+    /// The ticket of this id.
+    Id(String),
+    /// The ticket this create (the row's, with its key) is answered with.
+    Key(Box<CreateTicketBody>),
 }
 
 /// What a changed row does.
@@ -44,16 +56,9 @@ pub struct Change {
 
 /// The change a row asks of its ticket, which the journal knows as `baseline`.
 pub fn change(valid: &Valid, baseline: Option<&Baseline>) -> Change {
-    let Some(id) = baseline.and_then(|b| b.id.clone()) else {
-        return Change {
-            update: None,
-            notes: vec![
-                "changed, but its ticket's id is unknown (the platform answered 409 to its \
-                 key, or the answer to its create did not decode): not updated; find the \
-                 ticket by its deDuplicationKey"
-                    .to_owned(),
-            ],
-        };
+    let target = match baseline.and_then(|b| b.id.clone()) {
+        Some(id) => Target::Id(id),
+        None => Target::Key(Box::new(valid.body.clone())),
     };
     let known = baseline.and_then(|b| b.sent.as_ref());
     let names: Vec<&str> = match known {
@@ -95,7 +100,7 @@ pub fn change(valid: &Valid, baseline: Option<&Baseline>) -> Change {
     match body::check::<UpdateTicketBody>(&UPDATE_TICKET_BODY, properties) {
         Ok(body) => Change {
             update: Some(Update {
-                id,
+                target,
                 body,
                 properties: names,
                 sent,
@@ -164,7 +169,7 @@ mod tests {
         };
         let change = change(&valid(row()), Some(&baseline));
         let update = change.update.expect("an update");
-        assert_eq!(update.id, "T1");
+        assert!(matches!(&update.target, Target::Id(id) if id == "T1"));
         assert_eq!(update.properties, ["priorityName", "title"]);
         let body = serde_json::to_value(&update.body).expect("JSON");
         assert_eq!(body, json!({"priorityName": "High", "title": "B"}));
@@ -198,12 +203,9 @@ mod tests {
         assert_eq!(update.properties, ["priorityName", "title"]);
         assert_eq!(update.sent, row.sent, "taken as made, create-only ones too");
 
+        // Its id unknown: its create is sent again, to be answered with its ticket.
         let change = super::change(&row, Some(&Baseline::default()));
-        assert!(change.update.is_none());
-        assert!(
-            change.notes[0].contains("its ticket's id is unknown"),
-            "{:?}",
-            change.notes
-        );
+        let update = change.update.expect("an update");
+        assert!(matches!(&update.target, Target::Key(body) if body.title.as_str() == "B"));
     }
 }

@@ -64,7 +64,7 @@ pub struct Translation {
 /// How the values of one property are read.
 #[derive(Debug, Default)]
 pub struct Rule {
-    /// The old tool's values and what they are here (empty: no value).
+    /// The old tool's values and what they are here.
     values: HashMap<String, String>,
     /// The old tool's date format (strftime), for a date-time property.
     date: Option<String>,
@@ -186,6 +186,13 @@ impl Translation {
                         ));
                     }
                 };
+                // A line left blank in a starting mapping would drop the value.
+                if to.trim().is_empty() {
+                    return Err(format!(
+                        "[values.{property}] {from:?} = {to:?}: map the value to one of \
+                         Thena's, or remove the line to send it as it is"
+                    ));
+                }
                 map.insert(from, to);
             }
             rules.entry(flag.property).or_default().values = map;
@@ -355,7 +362,7 @@ pub fn similar(name: &str) -> Option<&'static str> {
 /// Names other helpdesks' exports give properties (Zendesk, Freshdesk, Jira, Help
 /// Scout), normalized, as suggestions only: a mapping written from a header leaves
 /// them to check.
-const SYNONYMS: [(&str, &str); 11] = [
+const SYNONYMS: [(&str, &str); 12] = [
     ("subject", "title"),
     ("summary", "title"),
     ("requester", "requestorEmail"),
@@ -365,6 +372,7 @@ const SYNONYMS: [(&str, &str); 11] = [
     ("priority", "priorityName"),
     ("status", "statusName"),
     ("type", "typeId"),
+    ("due", "dueDate"),
     ("body", "description"),
     ("closed", "closedAt"),
 ];
@@ -387,11 +395,44 @@ fn distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// A starting mapping for an export with these columns: each column named for a
-/// property, or nearly, mapped; a column another helpdesk names so, suggested in a
-/// comment; the rest commented out; the required properties no column gives as
-/// constants to fill in; a date format to check for each date column.
-pub fn starting(input: &str, columns: &[String]) -> String {
+/// Names other helpdesks give their ticket ids, normalized.
+const ID_NAMES: [&str; 6] = [
+    "id",
+    "ticketid",
+    "ticketnumber",
+    "number",
+    "key",
+    "issuekey",
+];
+/// Values of a column shown in a starting mapping, at most.
+pub const SAMPLES: usize = 20;
+
+/// The property a column likely gives, and whether a starting mapping maps it (or only
+/// suggests it, commented out).
+fn likely(column: &str) -> Option<(&'static str, bool)> {
+    match CREATE_TICKET_BODY.flag(column) {
+        Some(flag) => Some((flag.property, true)),
+        None => guess(column).map(|(property, likeness)| (property, likeness != Likeness::Synonym)),
+    }
+}
+
+/// Whether a starting mapping shows the values of a column: those of a property named
+/// by a value (`priorityName`, `statusName`), a boolean, or a date-time, which an old
+/// tool writes its own way.
+pub fn sampled(column: &str) -> bool {
+    likely(column)
+        .and_then(|(property, _)| CREATE_TICKET_BODY.flag(property))
+        .is_some_and(|f| {
+            f.property.ends_with("Name") || matches!(f.value_name, "BOOL" | "DATE-TIME")
+        })
+}
+
+/// A starting mapping for an export with these columns, and some of their values
+/// (`samples[i]` for column `i`, for the columns [`sampled`] names): each column named
+/// for a property, or nearly, mapped; a column another helpdesk names so suggested in
+/// a comment; the rest commented out; the required properties no column gives as
+/// constants to fill in; the values seen, to map; a date format for each date column.
+pub fn starting(input: &str, columns: &[String], samples: &[Vec<String>]) -> String {
     let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
     let mut text = format!(
         "# How the columns of {input} become ticket properties, for\n\
@@ -401,40 +442,66 @@ pub fn starting(input: &str, columns: &[String]) -> String {
          # named with --id-column, not mapped.\n\n[columns]\n"
     );
     let mut given = Vec::new();
-    let mut dates = Vec::new();
-    for column in columns {
-        let exact = CREATE_TICKET_BODY.flag(column).map(|f| f.property);
-        let guessed = guess(column);
-        let _ = match (exact, guessed) {
-            (Some(property), _) => writeln!(text, "{} = {}", quoted(column), quoted(property)),
-            (None, Some((property, Likeness::Spelling | Likeness::Typo))) => writeln!(
+    let mut values = String::new();
+    let mut dates = String::new();
+    let none = Vec::new();
+    for (i, column) in columns.iter().enumerate() {
+        let exact = CREATE_TICKET_BODY.flag(column).is_some();
+        let _ = match likely(column) {
+            Some((property, true)) if exact => {
+                writeln!(text, "{} = {}", quoted(column), quoted(property))
+            }
+            Some((property, true)) => writeln!(
                 text,
                 "{} = {}  # near the property's name: check it",
                 quoted(column),
                 quoted(property)
             ),
-            (None, Some((property, Likeness::Synonym))) => writeln!(
+            Some((property, false)) => writeln!(
                 text,
                 "# {} = {}  # what other helpdesks call {property}: uncomment if so",
                 quoted(column),
                 quoted(property)
             ),
-            (None, None) => writeln!(text, "# {} = \"\"", quoted(column)),
+            None if ID_NAMES.contains(&normalized(column).as_str()) => writeln!(
+                text,
+                "# {} = \"\"  # the old system's ticket ids? import with --id-column {}",
+                quoted(column),
+                quoted(column)
+            ),
+            None => writeln!(text, "# {} = \"\"", quoted(column)),
         };
-        let mapped = match (exact, guessed) {
-            (Some(property), _) | (None, Some((property, Likeness::Spelling | Likeness::Typo))) => {
-                Some(property)
-            }
-            _ => None,
+        let Some((property, _)) = likely(column) else {
+            continue;
         };
-        if let Some(property) = mapped {
-            given.push(property);
-            if CREATE_TICKET_BODY
-                .flag(property)
-                .is_some_and(|f| f.value_name == "DATE-TIME")
-            {
-                dates.push(property);
-            }
+        given.push(property);
+        let seen = samples.get(i).unwrap_or(&none);
+        if seen.is_empty() {
+            continue;
+        }
+        let shown: Vec<String> = seen.iter().map(|v| quoted(v)).collect();
+        if CREATE_TICKET_BODY
+            .flag(property)
+            .is_some_and(|f| f.value_name == "DATE-TIME")
+        {
+            let _ = writeln!(
+                dates,
+                "# {property} = \"%Y-%m-%d %H:%M:%S\"  # {} has {}",
+                quoted(column),
+                shown.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+            );
+            continue;
+        }
+        let _ = writeln!(
+            values,
+            "# [values.{property}]  # the values of {}",
+            quoted(column)
+        );
+        for value in &shown {
+            let _ = writeln!(values, "# {value} = \"\"");
+        }
+        if seen.len() >= SAMPLES {
+            let _ = writeln!(values, "# (the first {SAMPLES} values seen)");
         }
     }
     text.push_str("\n# Properties every row has, e.g. the team the tickets go to.\n[constants]\n");
@@ -448,16 +515,15 @@ pub fn starting(input: &str, columns: &[String]) -> String {
         }
     }
     text.push_str(
-        "\n# The old tool's values, per property: a value not listed is sent as it is.\n\
-         # [values.priorityName]\n# urgent = \"High\"\n",
+        "\n# The old tool's values, per property, and what they are here: a value not\n\
+         # listed is sent as it is.\n",
     );
+    text.push_str(&values);
     text.push_str(
         "\n# The old tool's date format (strftime), per date property; without %z the\n\
          # time is read as UTC. Dates already in RFC 3339 need none.\n[dates]\n",
     );
-    for property in dates {
-        let _ = writeln!(text, "# {property} = \"%Y-%m-%d %H:%M:%S\"");
-    }
+    text.push_str(&dates);
     text
 }
 
@@ -485,7 +551,6 @@ mod tests {
 
         [values.priorityName]
         urgent = "High"
-        low = ""
 
         [dates]
         dueDate = "%d/%m/%Y %H:%M"
@@ -509,7 +574,6 @@ mod tests {
         );
         let priority = translation.rule("priorityName").expect("a rule");
         assert_eq!(priority.apply("urgent").as_deref(), Ok("High"));
-        assert_eq!(priority.apply("low").as_deref(), Ok(""));
         assert_eq!(priority.apply("Medium").as_deref(), Ok("Medium"));
         let due = translation.rule("dueDate").expect("a rule");
         assert_eq!(
@@ -561,6 +625,10 @@ mod tests {
             (
                 "[values.priorityName]\na = [1]",
                 "map a value to a string, a number or a boolean",
+            ),
+            (
+                "[values.priorityName]\nlow = \" \"",
+                "\"low\" = \" \": map the value to one of Thena's, or remove the line",
             ),
             (
                 "[dates]\ntitle = \"%Y\"",
@@ -650,7 +718,16 @@ mod tests {
         .iter()
         .map(|c| (*c).to_owned())
         .collect();
-        let text = starting("export.csv", &columns);
+        let none = Vec::new();
+        let samples = [
+            none.clone(),
+            none.clone(),
+            none.clone(),
+            vec!["urgent".to_owned(), "\"odd\"".to_owned()],
+            vec!["05/12/2026".to_owned()],
+            none,
+        ];
+        let text = starting("export.csv", &columns, &samples);
         let translation = parsed(&text).expect("it parses");
         assert_eq!(
             translation.property("Requester email").map(|f| f.property),
@@ -670,10 +747,40 @@ mod tests {
         );
         assert!(text.contains("# \"Tags \\\"x\\\"\" = \"\"\n"), "{text}");
         assert!(text.contains("# teamId = \"\"  # required"), "{text}");
-        assert!(text.contains("# dueDate = \"%Y-%m-%d %H:%M:%S\""), "{text}");
+        assert!(
+            !text.contains("# title = \"\"  # required"),
+            "Subject may give it: {text}"
+        );
+        assert!(
+            text.contains("# dueDate = \"%Y-%m-%d %H:%M:%S\"  # \"Due date\" has \"05/12/2026\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("# [values.priorityName]  # the values of \"priorityName\"\n# \"urgent\" = \"\"\n# \"\\\"odd\\\"\" = \"\""),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "# \"Id\" = \"\"  # the old system's ticket ids? import with --id-column \"Id\""
+            ),
+            "{text}"
+        );
+        // Uncommenting a block of values but not filling each in is refused, not a
+        // value lost.
+        let blank = text
+            .replace("# [values.priorityName]", "[values.priorityName]")
+            .replace("# \"urgent\"", "\"urgent\"");
+        assert!(
+            parsed(&blank)
+                .err()
+                .unwrap_or_default()
+                .contains("\"urgent\" = \"\"")
+        );
         // Uncommenting every suggestion gives a mapping that still parses.
         let edited = text
             .replace("# \"Subject\"", "\"Subject\"")
+            .replace("# [values.priorityName]", "[values.priorityName]")
+            .replace("# \"urgent\" = \"\"", "\"urgent\" = \"High\"")
             .replace("# teamId = \"\"", "teamId = \"T1\"")
             .replace("# dueDate", "dueDate");
         let translation = parsed(&edited).expect("it parses");

@@ -633,6 +633,63 @@ fn a_re_export_is_synced_sending_only_what_changed() {
 }
 
 #[test]
+fn a_ticket_whose_id_is_unknown_is_found_by_its_key_and_synced() {
+    let server = Server::start();
+    let dir = Dir::new("import-sync-unknown-id");
+    let input = dir.write(
+        "export.csv",
+        &export(&[("ZD-1", "Printer", "a@example.com", "High", "paper jam")]),
+    );
+    let state = dir.path("export.thena-import");
+    let args = [
+        "tickets",
+        "import",
+        &input,
+        "--id-column",
+        "zendesk_id",
+        "--state",
+        &state,
+    ];
+    // Created, but the answer is cut mid-body and the one attempt allowed has no retry:
+    // the ticket exists, its id unknown.
+    server
+        .sandbox
+        .inject(Fault::truncate().on(Route::CreateTicket));
+    let mut env = server.env().to_vec();
+    env.push(("THENA_MAX_RETRIES", "0"));
+    let run = crate::thena(&args, &env, None);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let journal = json_lines(&dir.read("export.thena-import"));
+    assert_eq!(journal[2]["event"], "created");
+    assert_eq!(journal[2]["id"], Value::Null);
+
+    dir.write(
+        "export.csv",
+        &export(&[(
+            "ZD-1",
+            "Printer on fire",
+            "a@example.com",
+            "High",
+            "paper jam",
+        )]),
+    );
+    let run = server.thena(&[&args[..], &["--sync"]].concat());
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("1 updated"), "{run:#?}");
+    let tickets = server.sandbox.tickets();
+    assert_eq!(
+        tickets.len(),
+        1,
+        "the create sent again is answered, not made twice"
+    );
+    assert_eq!(tickets[0].title.as_deref(), Some("Printer on fire"));
+    let journal = json_lines(&dir.read("export.thena-import"));
+    let updated = journal.last().expect("a line");
+    assert_eq!(updated["event"], "updated");
+    assert_eq!(updated["id"], tickets[0].id.as_deref().unwrap_or_default());
+}
+
+#[test]
 fn an_unknown_column_is_refused_unless_ignored() {
     let server = Server::start();
     let dir = Dir::new("import-unknown");

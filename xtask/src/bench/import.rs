@@ -11,6 +11,9 @@
 //!   as the kernel counts it (`ru_maxrss`, from `wait4`); that of the sandbox binary
 //!   after those creates (`VmHWM`); and that of the rehearsal, `thena --sandbox tickets
 //!   import` of the same rows, the sandbox in the thena process.
+//! - Sync: over those rows and their journal, a `--dry-run` (the baseline: one pass),
+//!   a `--sync` where nothing changed, and one after 1 % of the rows changed; rows per
+//!   second from start to exit, and each process's peak resident set.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -35,6 +38,8 @@ const RSS_MAX_MIB: f64 = 64.0;
 const REHEARSAL_RSS_MAX_MIB: f64 = 256.0;
 /// Rows of the memory run.
 const RSS_ROWS: usize = 1_000_000;
+/// The share of a plain pass's speed (`--dry-run`) a sync of unchanged rows must keep.
+const SYNC_MIN: f64 = 0.9;
 
 /// The body of every row: the SDK benchmarks' create (tests/benches/common).
 const HEADER: &str = "sourceId,title,requestorEmail,teamId,description,priorityName";
@@ -69,13 +74,19 @@ fn write_rows(path: &Path, rows: usize, prefix: &str) -> Result<(), String> {
     out.flush().map_err(fail)
 }
 
-/// `thena tickets import FILE --id-column sourceId` against `sandbox`, started.
+/// `thena tickets import FILE --id-column sourceId` against `sandbox`, started, with a
+/// fresh journal: every run sends every row.
 fn import(sandbox: &Sandbox, input: &Path, extra: &[&str]) -> Result<Child, String> {
-    let binary = target_dir().join("release").join("thena");
-    // A fresh journal: every run sends every row.
     let mut journal = input.as_os_str().to_owned();
     journal.push(".thena-import");
     let _ = std::fs::remove_file(PathBuf::from(journal));
+    again(sandbox, input, extra)
+}
+
+/// `thena tickets import FILE --id-column sourceId` against `sandbox`, started, going on
+/// with the journal of the runs before.
+fn again(sandbox: &Sandbox, input: &Path, extra: &[&str]) -> Result<Child, String> {
+    let binary = target_dir().join("release").join("thena");
     let mut log = input.as_os_str().to_owned();
     log.push(".log");
     let log = File::create(PathBuf::from(&log)).map_err(|e| format!("{log:?}: {e}"))?;
@@ -234,6 +245,7 @@ fn peak_rss(dir: &Path) -> Result<(), String> {
                 kib as f64 / 1024.0
             ))
     );
+    sync(&sandbox, &input)?;
     drop(sandbox);
 
     // The rehearsal the README recommends: the sandbox in the thena process.
@@ -262,6 +274,54 @@ fn peak_rss(dir: &Path) -> Result<(), String> {
         requests(RSS_ROWS as f64 / elapsed)
     );
     Ok(())
+}
+
+/// Runs over the 1,000,000 rows just imported, with their journal: a `--dry-run`
+/// (the plain pass over the file, the baseline), a `--sync` of the same rows (nothing
+/// changed, nothing sent), and a `--sync` after 1 % of the rows changed (10,000 updates).
+fn sync(sandbox: &Sandbox, input: &Path) -> Result<(), String> {
+    let run = |extra: &[&str]| -> Result<(f64, f64), String> {
+        let started = Instant::now();
+        let (code, max_rss_kib) = wait_with_peak_rss(again(sandbox, input, extra)?)?;
+        let elapsed = started.elapsed().as_secs_f64();
+        check(code, input)?;
+        Ok((RSS_ROWS as f64 / elapsed, max_rss_kib as f64 / 1024.0))
+    };
+    let (dry, dry_mib) = run(&["--dry-run"])?;
+    let (unchanged, unchanged_mib) = run(&["--sync"])?;
+    let ratio = unchanged / dry;
+    println!(
+        "--dry-run over those {RSS_ROWS} rows, every one done: {} ({dry_mib:.1} MiB); \
+         --sync with none changed: {} ({unchanged_mib:.1} MiB); ratio {ratio:.3}, target ≥ \
+         {SYNC_MIN} (a sync costs a plain pass over the file, and the journal's reading): {}",
+        rows(dry),
+        rows(unchanged),
+        verdict(ratio >= SYNC_MIN && unchanged_mib < RSS_MAX_MIB)
+    );
+    // One row in a hundred with a new priority: 10,000 updates of one property.
+    let text = std::fs::read_to_string(input).map_err(|e| format!("{}: {e}", input.display()))?;
+    let changed: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match i > 0 && i % 100 == 0 {
+            true => format!("{}Low\n", line.strip_suffix("High").unwrap_or(line)),
+            false => format!("{line}\n"),
+        })
+        .collect();
+    std::fs::write(input, changed).map_err(|e| format!("{}: {e}", input.display()))?;
+    let (synced, synced_mib) = run(&["--sync", "--concurrency", "64"])?;
+    println!(
+        "--sync after 1 % of those rows changed (10,000 updates, --concurrency 64): {} from \
+         start to exit ({synced_mib:.1} MiB), target < {RSS_MAX_MIB} MiB: {}",
+        rows(synced),
+        verdict(synced_mib < RSS_MAX_MIB)
+    );
+    Ok(())
+}
+
+/// Rows per second, as a phrase.
+fn rows(per_second: f64) -> String {
+    format!("{per_second:.0} rows/s")
 }
 
 /// Waits for `child` with `wait4`, which reports the peak resident set of that process
