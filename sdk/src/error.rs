@@ -263,11 +263,11 @@ impl<E> Error<E> {
 
     /// Whether the ticket of a failed create may exist all the same: some attempt may
     /// have reached the server and its answer been lost. Not after a connection that
-    /// was never made (refused, a failed DNS lookup), which carried nothing.
+    /// was never made (refused, a failed DNS lookup), which carried nothing; after an
+    /// answer, its status says, whatever became of its body.
     fn ticket_may_exist(&self) -> bool {
         let last_uncertain = match self {
             Error::CommunicationError { source, .. } => !source.is_connect(),
-            Error::ResponseBodyError { .. } | Error::ResponseTooLarge { .. } => true,
             _ => self.status().is_some_and(retry::may_have_processed),
         };
         self.dedup_key().is_some() && (last_uncertain || self.earlier_attempt_may_have_created())

@@ -287,6 +287,10 @@ async fn a_timeout_says_which_limit_ended_the_attempt() {
             && err.stop() == Some(thena_sdk::Stop::OperationTimeout),
         "{err:?}"
     );
+    // The limit that cut the attempt is named once, not again as a retry not made.
+    let text = err.to_string();
+    assert!(text.contains("the operation timeout"), "{text}");
+    assert!(!text.contains("would start past"), "{text}");
 }
 
 #[tokio::test]
