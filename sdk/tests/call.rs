@@ -843,3 +843,42 @@ async fn why_a_call_stopped_is_named_truly_when_retries_are_off_or_the_wait_too_
     let err = create(&limited(&refused)).await.expect_err("refused");
     assert_eq!(err.stop(), Some(thena_sdk::Stop::NotRetryable), "{err:?}");
 }
+
+#[tokio::test]
+async fn display_says_why_no_retry_was_made_and_what_an_undocumented_status_means() {
+    // The server's wait would end past the call's limit: no attempt started.
+    let server = scripted(error(503).insert_header("retry-after", "2"), 1, created()).await;
+    let limited = builder(&server)
+        .operation_timeout(Duration::from_secs(1))
+        .build()
+        .expect("valid");
+    let text = create(&limited)
+        .await
+        .expect_err("no room to wait")
+        .to_string();
+    assert!(
+        text.contains("; not retried: the next attempt would start past the operation timeout"),
+        "{text}"
+    );
+
+    // A wait over max_retry_wait is named, with its length.
+    let server = scripted(error(503).insert_header("retry-after", "120"), 1, created()).await;
+    let text = create(&client(&server))
+        .await
+        .expect_err("too long")
+        .to_string();
+    assert!(
+        text.contains("; not retried: the wait asked for, 120 s, is longer than max_retry_wait"),
+        "{text}"
+    );
+
+    // A 300 without a Location: undocumented, and not a success.
+    let server = scripted(ResponseTemplate::new(300), 1, created()).await;
+    let err = create(&client(&server)).await.expect_err("undocumented");
+    let text = err.to_string();
+    assert!(
+        text.contains("HTTP 300 Multiple Choices: a status the API does not document"),
+        "{text}"
+    );
+    assert!(!err.carried_out(), "{text}");
+}
