@@ -882,3 +882,13 @@ async fn display_says_why_no_retry_was_made_and_what_an_undocumented_status_mean
     );
     assert!(!err.carried_out(), "{text}");
 }
+
+#[tokio::test]
+async fn a_success_says_whether_an_earlier_attempt_may_have_made_the_ticket() {
+    let server = scripted(error(503), 1, created()).await;
+    let client = client(&server);
+    let after_503 = create(&client).await.expect("created on the retry");
+    assert!(after_503.head().earlier_attempt_may_have_created());
+    let first_time = create(&client).await.expect("created at once");
+    assert!(!first_time.head().earlier_attempt_may_have_created());
+}

@@ -167,7 +167,9 @@ pub fn command() -> Command {
         )
         .arg(Arg::new(OUTPUT).long(OUTPUT).value_name("FILE").help(
             "Write each row's ticket (id, ticketIdentifier) to FILE: CSV for .csv, \
-                     JSON Lines for .jsonl, JSON Lines on stdout for -",
+                     JSON Lines for .jsonl, JSON Lines on stdout for -. With --dry-run: \
+                     the plan, a line per row to send (create, or update and its \
+                     properties)",
         ))
         .arg(
             Arg::new(REJECTS)
