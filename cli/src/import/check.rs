@@ -204,6 +204,19 @@ impl Columns {
         })
     }
 
+    /// The CSV columns skipped by `--ignore-unknown-columns`, by name.
+    pub fn ignored(&self) -> Vec<&str> {
+        let Some(header) = &self.header else {
+            return Vec::new();
+        };
+        self.csv
+            .iter()
+            .zip(header.iter())
+            .filter(|(column, name)| matches!(column, Column::Ignored) && !name.is_empty())
+            .map(|(_, name)| name)
+            .collect()
+    }
+
     /// Checks a row against the spec.
     pub fn check(&self, row: &Row) -> Result<Valid, Problem> {
         let content = row.content.as_ref().map_err(|e| Problem::row(e.clone()))?;
@@ -253,6 +266,27 @@ impl Columns {
             source_id,
             sent,
         })
+    }
+
+    /// The key an invalid row would have from its `--id-column`, if it has an id: it is
+    /// still in the input, whatever else is wrong with it.
+    pub fn id_key(&self, row: &Row) -> Option<String> {
+        let column = self.id_column.as_deref()?;
+        let id = match row.content.as_ref().ok()? {
+            Content::Csv(record) => {
+                let i = self
+                    .csv
+                    .iter()
+                    .position(|c| matches!(c, Column::Id | Column::Property { id: true, .. }))?;
+                record.get(i).map(str::to_owned)
+            }
+            Content::Json(line) => match serde_json::from_str::<Value>(line).ok()?.get(column)? {
+                Value::String(id) => Some(id.clone()),
+                Value::Number(id) => Some(id.to_string()),
+                _ => None,
+            },
+        }?;
+        (!id.is_empty()).then(|| crate::import::key::id_key(column, &id))
     }
 
     /// Checks a row and derives its key with `keys` (which counts the row); the body

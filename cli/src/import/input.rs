@@ -37,6 +37,14 @@ impl Format {
         }
     }
 
+    /// Its name, as `--format` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Jsonl => "jsonl",
+        }
+    }
+
     /// The format a file's extension says: `.csv`, or `.jsonl` / `.ndjson`.
     pub fn of(path: &Path) -> Option<Self> {
         let extension = path.extension()?.to_str()?.to_ascii_lowercase();
@@ -208,6 +216,16 @@ pub fn sample(
                 .iter()
                 .map(str::to_owned)
                 .collect();
+            if let Some(twice) = columns
+                .iter()
+                .enumerate()
+                .find(|(i, c)| !c.is_empty() && columns[..*i].contains(c))
+            {
+                return Err(usage(format!(
+                    "{name}: the header names column {:?} twice",
+                    twice.1
+                )));
+            }
             samples = wanted(&columns);
             // A row that does not read is no sample; the import names it.
             for record in csv.records().map_while(Result::ok) {
@@ -232,9 +250,12 @@ pub fn sample(
                     }
                     _ => continue,
                 };
-                if columns.is_empty() {
-                    columns = row.keys().cloned().collect();
-                    samples = wanted(&columns);
+                // Every property of any row, in the order first met.
+                for key in row.keys() {
+                    if !columns.contains(key) {
+                        columns.push(key.clone());
+                        samples.push((translate::sampled(key), Vec::new()));
+                    }
                 }
                 for (i, column) in columns.iter().enumerate() {
                     match row.get(column) {

@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -123,8 +123,8 @@ pub struct Line<'a> {
     /// On a `sent` line: the hash of the row's properties ([`Sent::content`]).
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
     pub content: Option<Cow<'a, str>>,
-    /// On a line of a ticket made or updated: what the ticket's properties now are, as
-    /// far as known. A line without it (or a journal of an older thena) knows nothing
+    /// On a line of a ticket made or updated, or of an update that may or may not have
+    /// been made: what the ticket's properties now are, as far as known. A line without it (or a journal of an older thena) knows nothing
     /// of them: `--sync` sends all of the row's properties that an update can set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent: Option<Sent>,
@@ -238,6 +238,16 @@ pub fn read(
     Ok(header)
 }
 
+/// The header of the journal at `path`, if it has a whole one.
+pub fn header(path: &Path) -> Option<Header> {
+    let mut first = String::new();
+    BufReader::new(File::open(path).ok()?)
+        .take(64 * 1024)
+        .read_line(&mut first)
+        .ok()?;
+    serde_json::from_str(first.trim_end()).ok()
+}
+
 fn unusable(path: &Path, e: &io::Error) -> Failure {
     Failure::new(
         Status::Usage,
@@ -280,8 +290,9 @@ impl Earlier {
         let header = read(path, repair, |line| {
             let fingerprint = key::fingerprint(&line.key);
             if line.is_update() {
-                // A refused or failed update leaves the ticket as it was.
-                if line.event == Event::Updated {
+                // A refused update leaves the ticket as it was; one that failed says
+                // what is still known of it.
+                if line.event == Event::Updated || line.sent.is_some() {
                     done.push((fingerprint, known(line.sent.as_ref())));
                 }
                 return Ok(());
@@ -397,6 +408,9 @@ pub fn baselines(path: &Path, wanted: &HashSet<u64>) -> Result<HashMap<u64, Base
             baseline.id = Some(id.clone().into_owned());
         }
         if line.event.is_done() || line.event == Event::Updated {
+            baseline.sent = line.sent;
+        } else if line.is_update() && line.sent.is_some() {
+            // An update that may or may not have been made.
             baseline.sent = line.sent;
         }
         Ok(())

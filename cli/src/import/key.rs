@@ -40,11 +40,7 @@ pub enum Basis {
 impl Basis {
     /// The basis of an id: the column's name and the row's value in it.
     pub fn id(column: &str, value: &str) -> Self {
-        let mut hash = tagged(b"id");
-        hash.update(&(column.len() as u64).to_le_bytes());
-        hash.update(column.as_bytes());
-        hash.update(value.as_bytes());
-        Self::Id(hash.finish())
+        Self::Id(id_digest(column, value))
     }
 
     /// The basis of a row's content: its properties, in an encoding where the order of
@@ -63,6 +59,19 @@ impl Basis {
             Self::Id(digest) | Self::Content(digest) => prefix(digest),
         }
     }
+}
+
+/// The key of the row with this value in the `--id-column` column.
+pub fn id_key(column: &str, value: &str) -> String {
+    hex(ID_PREFIX, id_digest(column, value).as_ref())
+}
+
+fn id_digest(column: &str, value: &str) -> Digest {
+    let mut hash = tagged(b"id");
+    hash.update(&(column.len() as u64).to_le_bytes());
+    hash.update(column.as_bytes());
+    hash.update(value.as_bytes());
+    hash.finish()
 }
 
 /// A row whose own key or id is an earlier row's too: sending it would return that

@@ -364,6 +364,15 @@ async fn import(global: &ArgMatches, mut options: Options) -> Result<(), Failure
         options.ignore_unknown,
         std::mem::take(&mut options.translation),
     )?;
+    let ignored = columns.ignored();
+    if !ignored.is_empty() {
+        let names: Vec<String> = ignored.iter().map(|name| format!("{name:?}")).collect();
+        crate::stream::say(format_args!(
+            "--ignore-unknown-columns: {} not imported: {}",
+            count(names.len() as u64, "column is", "columns are"),
+            names.join(", ")
+        ));
+    }
 
     // Configuration errors come before the long check; a dry run needs no client.
     let connection = match options.dry_run {
@@ -382,6 +391,20 @@ async fn import(global: &ArgMatches, mut options: Options) -> Result<(), Failure
             &[files::JOURNAL_START],
             "--state",
         )?;
+        // Keys are the same again only with the same --id-column.
+        if let Some(earlier) = journal::header(&files.state)
+            && earlier.id_column != options.id_column
+        {
+            return Err(usage(format!(
+                "--restart: the journal {} was written with {}, this run has {}: every row \
+                 sent would get a second ticket under its new key. Run --restart with the \
+                 same --id-column; to start over with other keys on purpose, remove the \
+                 journal yourself",
+                files.state.display(),
+                id_column_shown(&earlier.id_column),
+                id_column_shown(&options.id_column)
+            )));
+        }
         match std::fs::remove_file(&files.state) {
             Ok(()) => crate::stream::say(format_args!(
                 "--restart: discarded the journal {}",
@@ -479,6 +502,7 @@ async fn import(global: &ArgMatches, mut options: Options) -> Result<(), Failure
         rejects: &mut rejects,
         progress: &mut progress,
         tally: &mut tally,
+        sync: options.sync,
     }
     .run(items)
     .await;
@@ -531,12 +555,15 @@ fn write_mapping(matches: &ArgMatches, to: &str) -> Result<(), Failure> {
     std::io::Write::write_all(&mut file, text.as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|e| usage(format!("--write-mapping {to}: cannot write it: {e}")))?;
+    let input = match options.input.as_str() {
+        "-" => format!("- --format {}", options.format.name()),
+        input => input.to_owned(),
+    };
     crate::stream::say(format_args!(
-        "wrote {to} from the {} of {}: edit it, then check it with thena tickets import {} \
-         --mapping {to} --dry-run",
+        "wrote {to} from the {} of {}: edit it, then check it with thena tickets import \
+         {input} --mapping {to} --dry-run",
         count(columns.len() as u64, "column", "columns"),
         options.input,
-        options.input
     ));
     Ok(())
 }
@@ -583,6 +610,14 @@ fn mapped(mapping: &Mapping, state: &Path, concluded: Result<(), Failure>) -> Re
     concluded
 }
 
+/// An `--id-column` as a phrase.
+fn id_column_shown(column: &Option<String>) -> String {
+    match column {
+        Some(column) => format!("--id-column {column}"),
+        None => "no --id-column".to_owned(),
+    }
+}
+
 /// Refuses a journal written for another platform or with another `--id-column`: its
 /// keys would not be this run's.
 fn same_import(
@@ -591,10 +626,7 @@ fn same_import(
     target: Option<&str>,
     state: &Path,
 ) -> Result<(), Failure> {
-    let shown = |column: &Option<String>| match column {
-        Some(column) => format!("--id-column {column}"),
-        None => "no --id-column".to_owned(),
-    };
+    let shown = id_column_shown;
     if earlier.id_column != options.id_column {
         return Err(usage(format!(
             "the journal {} was written with {}, this run has {}: its keys would not match, \
@@ -661,6 +693,10 @@ fn check_rows(
         match columns.keyed(keys, &row) {
             Err(problem) => {
                 tally.invalid += 1;
+                // Still in the input: not gone.
+                if let (Some(earlier), Some(key)) = (earlier.as_deref_mut(), columns.id_key(&row)) {
+                    earlier.state(key::fingerprint(&key));
+                }
                 if options.dry_run || tally.invalid <= INVALID_SHOWN {
                     crate::stream::say(format_args!(
                         "row {} (line {}): {}",
@@ -812,9 +848,9 @@ fn dry_run(source: &Source, tally: &Tally, state: &Path) -> Result<(), Failure> 
         done => format!("; {done} done by earlier runs ({})", state.display()),
     };
     crate::stream::say(format_args!(
-        "dry run of {}: {} rows, {} valid, {} invalid{journal}; nothing was sent",
+        "dry run of {}: {}, {} valid, {} invalid{journal}; nothing was sent",
         source.name,
-        tally.rows,
+        count(tally.rows, "row", "rows"),
         tally.rows - tally.invalid,
         tally.invalid
     ));

@@ -24,6 +24,14 @@ pub enum Outcome {
         /// The ticket's identifier.
         ticket_identifier: Option<String>,
     },
+    /// The ticket an earlier use of the row's key made, answered in place of a new one,
+    /// with content other than the row's.
+    Other {
+        /// The ticket's id.
+        id: Option<String>,
+        /// The ticket's identifier.
+        ticket_identifier: Option<String>,
+    },
     /// A duplicate refusal (409) of a key that may have been sent before: the ticket
     /// exists, its id unknown.
     CreatedEarlier,

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use thena_sdk::Client;
-use thena_sdk::types::CreateTicketBody;
+use thena_sdk::types::{CreateTicketBody, Ticket};
 use tokio::sync::{Mutex, mpsc, watch};
 use tokio::task::JoinSet;
 
@@ -306,6 +306,8 @@ pub struct Driver<'a> {
     pub progress: &'a mut Progress,
     /// The counts, updated as rows are handled.
     pub tally: &'a mut Tally,
+    /// Whether this is a `--sync`.
+    pub sync: bool,
 }
 
 impl Driver<'_> {
@@ -535,6 +537,30 @@ impl Driver<'_> {
                     _ => self.tally.replayed += 1,
                 }
             }
+            // Its changes are not in the ticket: as far as the journal knows, the
+            // ticket has none of its properties, and the next --sync sends them all.
+            Outcome::Other {
+                id,
+                ticket_identifier,
+            } => {
+                line.event = Event::Replayed;
+                line.id = id.as_deref().map(Into::into);
+                line.ticket_identifier = ticket_identifier.as_deref().map(Into::into);
+                self.tally.replayed += 1;
+                self.tally.noted += 1;
+                if self.tally.noted <= NOTES_SHOWN {
+                    let notes = [format!(
+                        "answered with the ticket its key made earlier, which has other \
+                         content; {}",
+                        match self.sync {
+                            true => "the next --sync updates it",
+                            false => "--sync updates it",
+                        }
+                    )];
+                    let source_id = request.source_id.as_deref();
+                    self.progress.say(&note(request.row, source_id, &notes));
+                }
+            }
             Outcome::CreatedEarlier => {
                 line.event = Event::CreatedEarlier;
                 line.sent = create
@@ -588,6 +614,9 @@ impl Driver<'_> {
                 line.event = Event::Retryable;
                 line.status = *status;
                 line.message = Some(message.as_str().into());
+                // An update that may have been made: what it sent is no longer known,
+                // so the next run sends it again whatever the row then says.
+                line.sent = update.map(Update::unsure);
                 self.tally.retryable += 1;
                 self.tally.last_failure = Some(message.clone());
                 handled = Handled::Failed;
@@ -650,7 +679,22 @@ async fn send(client: &Client, request: &Request, stopped: &mut watch::Receiver<
                     .body(create.body.clone())
                     .send()
                     .await;
-                Outcome::of(result, resent, create.seen || resent)
+                // A ticket that is not as sent was made by an earlier use of the key.
+                let other = result
+                    .as_ref()
+                    .is_ok_and(|r| !echoes(&create.body, &r.data));
+                let outcome = Outcome::of(result, resent || other, create.seen || resent);
+                match outcome {
+                    Outcome::Ticket {
+                        id,
+                        ticket_identifier,
+                        ..
+                    } if other => Outcome::Other {
+                        id,
+                        ticket_identifier,
+                    },
+                    outcome => outcome,
+                }
             }
             Action::Update(update) => updated(client, update).await,
         };
@@ -669,6 +713,20 @@ async fn send(client: &Client, request: &Request, stopped: &mut watch::Receiver<
             _ = stopped.changed() => return outcome,
         }
     }
+}
+
+/// Whether a ticket has what a create sent, as far as the answer shows: the title, the
+/// description, the requestor, the priority and the status it names.
+fn echoes(sent: &CreateTicketBody, ticket: &Ticket) -> bool {
+    let same = |sent: Option<&str>, answered: Option<&String>| match (sent, answered) {
+        (Some(sent), Some(answered)) => sent == answered,
+        _ => true,
+    };
+    same(Some(&sent.title), ticket.title.as_ref())
+        && same(sent.description.as_deref(), ticket.description.as_ref())
+        && same(Some(&sent.requestor_email), ticket.requestor_email.as_ref())
+        && same(sent.priority_name.as_deref(), ticket.priority.as_ref())
+        && same(sent.status_name.as_deref(), ticket.status.as_ref())
 }
 
 /// Sends an update; first, when its ticket's id is unknown, the row's create again

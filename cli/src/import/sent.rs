@@ -65,6 +65,11 @@ impl Sent {
         names
     }
 
+    /// This without `property`: its value is not known.
+    pub fn forget(&mut self, property: &str) {
+        self.0.remove(property);
+    }
+
     /// Its properties' names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(String::as_str)

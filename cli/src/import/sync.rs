@@ -36,6 +36,18 @@ pub struct Update {
     pub sent: Sent,
 }
 
+impl Update {
+    /// What the ticket has, as far as known, when this update may or may not have been
+    /// made: its properties are not known.
+    pub fn unsure(&self) -> Sent {
+        let mut sent = self.sent.clone();
+        for property in &self.properties {
+            sent.forget(property);
+        }
+        sent
+    }
+}
+
 /// The ticket an update is for.
 #[derive(Debug)]
 pub enum Target {

@@ -28,7 +28,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use chrono::Offset as _;
-use chrono::format::{Parsed, StrftimeItems};
+use chrono::format::{Fixed, Item, Parsed, StrftimeItems};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -123,11 +123,14 @@ impl Translation {
         };
         let mut translation = Self::of(parsed).map_err(|e| usage(format!("{origin}: {e}")))?;
         for map in maps {
-            let (column, property) = map.split_once('=').ok_or_else(|| {
-                usage(format!(
-                    "--map {map:?}: expected COLUMN=PROPERTY, e.g. --map 'Subject=title'"
-                ))
-            })?;
+            let (column, property) = map
+                .split_once('=')
+                .filter(|(column, _)| !column.is_empty())
+                .ok_or_else(|| {
+                    usage(format!(
+                        "--map {map:?}: expected COLUMN=PROPERTY, e.g. --map 'Subject=title'"
+                    ))
+                })?;
             let flag = property_flag(property).map_err(|e| usage(format!("--map {map:?}: {e}")))?;
             translation.columns.insert(column.to_owned(), flag);
         }
@@ -138,6 +141,11 @@ impl Translation {
     fn of(file: File) -> Result<Self, String> {
         let mut columns = HashMap::new();
         for (column, property) in file.columns {
+            if column.is_empty() {
+                return Err(format!(
+                    "[columns] \"\" = {property:?}: a column has a name"
+                ));
+            }
             let flag =
                 property_flag(&property).map_err(|e| format!("[columns] {column:?}: {e}"))?;
             columns.insert(column, flag);
@@ -294,7 +302,8 @@ fn property_flag(property: &str) -> Result<&'static BodyFlag, String> {
     })
 }
 
-/// A strftime format chrono can read by.
+/// A strftime format a date can be read by: one that names a day, and a zone only as
+/// an offset (`%z`: a zone's name, `%Z`, says no offset, and would be dropped).
 fn check_format(format: &str) -> Result<(), String> {
     let items = StrftimeItems::new(format)
         .parse()
@@ -302,7 +311,22 @@ fn check_format(format: &str) -> Result<(), String> {
     if items.is_empty() {
         return Err("an empty format".to_owned());
     }
-    Ok(())
+    if items.contains(&Item::Fixed(Fixed::TimezoneName)) {
+        return Err(
+            "%Z, a zone's name, gives no offset: write the offset with %z (+0200), or \
+             convert the dates to one zone"
+                .to_owned(),
+        );
+    }
+    // A date written in the format reads back: the format names a day.
+    let sample = chrono::NaiveDate::from_ymd_opt(2024, 1, 31)
+        .and_then(|d| d.and_hms_opt(13, 45, 30))
+        .map(|at| at.and_utc().fixed_offset())
+        .ok_or("no sample date")?;
+    let mut written = String::new();
+    write!(written, "{}", sample.format_with_items(items.iter()))
+        .map_err(|_| "not a format a date can be written in".to_owned())?;
+    date(&written, format).map(|_| ())
 }
 
 fn usage(message: impl Into<String>) -> Failure {
@@ -636,6 +660,11 @@ mod tests {
             ),
             ("[dates]\ndueDate = \"%Q\"", "not a date format"),
             (
+                "[dates]\ndueDate = \"%d/%m/%Y %H:%M %Z\"",
+                "%Z, a zone's name, gives no offset",
+            ),
+            ("[dates]\ndueDate = \"%H:%M\"", "names no day"),
+            (
                 "[columns]\nA = \"title\"\nB = \"title\"",
                 "columns A, B are all mapped to title",
             ),
@@ -664,6 +693,7 @@ mod tests {
         );
         for (maps, message) in [
             (&["Subject"][..], "expected COLUMN=PROPERTY"),
+            (&["=title"], "expected COLUMN=PROPERTY"),
             (
                 &["Subject=titel"],
                 "--map \"Subject=titel\": CreateTicketBody has no property \"titel\" (did you mean title?)",

@@ -690,6 +690,91 @@ fn a_ticket_whose_id_is_unknown_is_found_by_its_key_and_synced() {
 }
 
 #[test]
+fn sync_sends_again_what_it_cannot_know_was_made() {
+    let server = Server::start();
+    let dir = Dir::new("import-sync-unsure");
+    let rows = |printer: &str, vpn: &str| {
+        export(&[
+            ("ZD-1", printer, "a@example.com", "High", "paper jam"),
+            ("ZD-2", vpn, "b@example.com", "Low", "drops"),
+        ])
+    };
+    let input = dir.write("export.csv", &rows("Printer", "VPN"));
+    let args = |state: &str| {
+        [
+            "tickets",
+            "import",
+            &input,
+            "--id-column",
+            "zendesk_id",
+            "--sync",
+            "--state",
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .chain([dir.path(state)])
+        .collect::<Vec<String>>()
+    };
+    assert_eq!(server.thena(&args("a.journal")).code, Some(0));
+    let title = |source: usize| {
+        let tickets = server.sandbox.tickets();
+        tickets[source - 1].title.clone().unwrap_or_default()
+    };
+
+    // A journal that knows nothing: the key's ticket is answered, with other content,
+    // and said so; the next sync sends the row.
+    dir.write("export.csv", &rows("Printer on fire", "VPN"));
+    let run = server.thena(&args("b.journal"));
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stderr.contains("row 1 (ZD-1): answered with the ticket its key made earlier, which has other content; the next --sync updates it"),
+        "{run:#?}"
+    );
+    assert_eq!(server.sandbox.tickets().len(), 2);
+    assert_eq!(title(1), "Printer");
+    let run = server.thena(&args("b.journal"));
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(title(1), "Printer on fire");
+
+    // An update made, but its answer lost: the row changed back is sent back.
+    dir.write("export.csv", &rows("Printer on fire", "VPN down"));
+    server.sandbox.inject(
+        Fault::drop_connection()
+            .after_processing()
+            .on(Route::UpdateTicket),
+    );
+    let mut env = server.env().to_vec();
+    env.push(("THENA_MAX_RETRIES", "0"));
+    let run = crate::thena(&args("b.journal"), &env, None);
+    assert_eq!(run.code, Some(4), "{run:#?}");
+    assert_eq!(title(2), "VPN down", "made, though unanswered");
+    dir.write("export.csv", &rows("Printer on fire", "VPN"));
+    let run = server.thena(&args("b.journal"));
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(title(2), "VPN");
+
+    // A row present but invalid is not gone.
+    dir.write("export.csv", &rows("", "VPN"));
+    let run = server.thena(&args("b.journal"));
+    assert_eq!(run.code, Some(3), "{run:#?}");
+    assert!(!run.stderr.contains("no longer in the input"), "{run:#?}");
+
+    // --restart keeps keys only with the same --id-column.
+    let mut restart = args("b.journal");
+    restart[4] = "title".into();
+    restart.extend(["--restart".into(), "--ignore-unknown-columns".into()]);
+    let run = server.thena(&restart);
+    run.failed(
+        2,
+        &[
+            "--restart: the journal",
+            "was written with --id-column zendesk_id",
+        ],
+    );
+    assert_eq!(server.sandbox.tickets().len(), 2);
+}
+
+#[test]
 fn an_unknown_column_is_refused_unless_ignored() {
     let server = Server::start();
     let dir = Dir::new("import-unknown");
