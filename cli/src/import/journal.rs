@@ -266,26 +266,27 @@ pub enum State {
     Open(Option<u64>),
 }
 
-/// What earlier runs did, by key: the keys sent, sorted by fingerprint, which are
-/// done, and what their tickets have. Keys refused (4xx) are not kept: they made no
-/// ticket.
+/// What earlier runs did, by key: the keys sent, sorted by fingerprint, with what
+/// their tickets have, and which are open. Keys refused (4xx) are not kept: they made
+/// no ticket. About 17 bytes a key.
 #[derive(Debug)]
 pub struct Earlier {
     /// The journal's header.
     pub header: Header,
-    fingerprints: Vec<u64>,
-    done: Vec<bool>,
+    /// Per key, its fingerprint and the [`Sent::content`] of its ticket (done) or of its
+    /// last attempt (open); 0 when not known.
+    keys: Vec<(u64, u64)>,
+    /// The fingerprints of the keys sent without an outcome: few, those in flight when
+    /// a run stopped.
+    open: HashSet<u64>,
     found: Vec<bool>,
-    /// Per key, the [`Sent::content`] of its ticket (done) or of its last attempt
-    /// (open); 0 when not known.
-    content: Vec<u64>,
 }
 
 impl Earlier {
     /// The journal at `path`, if there is one (see [`read`]).
     pub fn read(path: &Path, repair: bool) -> Result<Option<Self>, Failure> {
         // In the order of the lines: a later line about a key wins.
-        let mut done: Vec<(u64, u64)> = Vec::new();
+        let mut keys: Vec<(u64, u64)> = Vec::new();
         let mut open: HashMap<u64, u64> = HashMap::new();
         let header = read(path, repair, |line| {
             let fingerprint = key::fingerprint(&line.key);
@@ -293,7 +294,7 @@ impl Earlier {
                 // A refused update leaves the ticket as it was; one that failed says
                 // what is still known of it.
                 if line.event == Event::Updated || line.sent.is_some() {
-                    done.push((fingerprint, known(line.sent.as_ref())));
+                    keys.push((fingerprint, known(line.sent.as_ref())));
                 }
                 return Ok(());
             }
@@ -308,7 +309,7 @@ impl Earlier {
                 event => {
                     open.remove(&fingerprint);
                     if event.is_done() {
-                        done.push((fingerprint, known(line.sent.as_ref())));
+                        keys.push((fingerprint, known(line.sent.as_ref())));
                     }
                 }
             }
@@ -317,54 +318,50 @@ impl Earlier {
         let Some(header) = header else {
             return Ok(None);
         };
-        // Stable: of one key's lines, the last stays last.
-        done.sort_by_key(|&(fp, _)| fp);
-        let mut keys: Vec<(u64, bool, u64)> = Vec::with_capacity(done.len() + open.len());
-        for (fp, content) in done {
-            match keys.last_mut() {
-                Some(last) if last.0 == fp => last.2 = content,
-                _ => keys.push((fp, true, content)),
+        // Stable: of one key's lines, the last stays last, and is kept, in place.
+        keys.sort_by_key(|&(fp, _)| fp);
+        let mut kept = 0;
+        for i in 0..keys.len() {
+            match kept {
+                0 => kept = 1,
+                _ if keys[kept - 1].0 == keys[i].0 => keys[kept - 1] = keys[i],
+                _ => {
+                    keys[kept] = keys[i];
+                    kept += 1;
+                }
             }
         }
-        let done_keys = keys.len();
+        keys.truncate(kept);
         // A key done is done, whatever else its lines say.
-        for (fp, content) in open {
-            if keys[..done_keys]
-                .binary_search_by_key(&fp, |k| k.0)
-                .is_err()
-            {
-                keys.push((fp, false, content));
-            }
-        }
-        keys.sort_unstable_by_key(|k| k.0);
-        let mut earlier = Self {
+        let done = keys.len();
+        open.retain(|fp, _| keys[..done].binary_search_by_key(fp, |k| k.0).is_err());
+        keys.extend(open.iter().map(|(&fp, &content)| (fp, content)));
+        keys.sort_unstable_by_key(|&(fp, _)| fp);
+        Ok(Some(Self {
             header,
-            fingerprints: Vec::with_capacity(keys.len()),
-            done: Vec::with_capacity(keys.len()),
             found: vec![false; keys.len()],
-            content: Vec::with_capacity(keys.len()),
-        };
-        for (fp, done, content) in keys {
-            earlier.fingerprints.push(fp);
-            earlier.done.push(done);
-            earlier.content.push(content);
-        }
-        Ok(Some(earlier))
+            keys,
+            open: open.into_keys().collect(),
+        }))
     }
 
     /// Whether no run sent any row that may have made a ticket.
     pub fn is_empty(&self) -> bool {
-        self.fingerprints.is_empty()
+        self.keys.is_empty()
     }
 
     /// The state of a row's key, and notes that the input still has it.
     pub fn state(&mut self, key_fingerprint: u64) -> Option<State> {
-        let i = self.fingerprints.binary_search(&key_fingerprint).ok()?;
+        let i = self
+            .keys
+            .binary_search_by_key(&key_fingerprint, |k| k.0)
+            .ok()?;
         self.found[i] = true;
-        let content = (self.content[i] != 0).then_some(self.content[i]);
-        Some(match self.done[i] {
-            true => State::Done(content),
-            false => State::Open(content),
+        let content = self.keys[i].1;
+        let content = (content != 0).then_some(content);
+        Some(match self.open.contains(&key_fingerprint) {
+            true => State::Open(content),
+            false => State::Done(content),
         })
     }
 
@@ -372,11 +369,11 @@ impl Earlier {
     /// [`state`](Self::state): rows removed from the input, or changed so that their
     /// key changed.
     pub fn missing(&self) -> HashSet<u64> {
-        self.fingerprints
+        self.keys
             .iter()
             .zip(&self.found)
             .filter(|(_, found)| !**found)
-            .map(|(&fp, _)| fp)
+            .map(|(&(fp, _), _)| fp)
             .collect()
     }
 }

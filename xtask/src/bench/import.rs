@@ -302,17 +302,25 @@ fn sync(sandbox: &Sandbox, input: &Path) -> Result<(), String> {
         rows(unchanged),
         verdict(ratio >= SYNC_MIN && unchanged_mib < RSS_MAX_MIB)
     );
-    // One row in a hundred with a new priority: 10,000 updates of one property.
-    let text = std::fs::read_to_string(input).map_err(|e| format!("{}: {e}", input.display()))?;
-    let changed: String = text
-        .lines()
-        .enumerate()
-        .map(|(i, line)| match i > 0 && i % 100 == 0 {
-            true => format!("{}Low\n", line.strip_suffix("High").unwrap_or(line)),
-            false => format!("{line}\n"),
-        })
-        .collect();
-    std::fs::write(input, changed).map_err(|e| format!("{}: {e}", input.display()))?;
+    // One row in a hundred with a new priority: 10,000 updates of one property. The
+    // file is rewritten as a stream: a child's peak resident set counts the memory of
+    // this process at the fork.
+    let fail = |e: std::io::Error| format!("{}: {e}", input.display());
+    let changed = input.with_extension("changed.csv");
+    {
+        let mut out = BufWriter::new(File::create(&changed).map_err(fail)?);
+        let rows = std::io::BufReader::new(File::open(input).map_err(fail)?);
+        for (i, line) in std::io::BufRead::lines(rows).enumerate() {
+            let line = line.map_err(fail)?;
+            match i > 0 && i.is_multiple_of(100) {
+                true => writeln!(out, "{}Low", line.strip_suffix("High").unwrap_or(&line)),
+                false => writeln!(out, "{line}"),
+            }
+            .map_err(fail)?;
+        }
+        out.flush().map_err(fail)?;
+    }
+    std::fs::rename(&changed, input).map_err(fail)?;
     let (synced, synced_mib) = run(&["--sync", "--concurrency", "64"])?;
     println!(
         "--sync after 1 % of those rows changed (10,000 updates, --concurrency 64): {} from \
