@@ -107,6 +107,15 @@ impl Keys {
         }
     }
 
+    /// Whether a later pass must see every row to number them alike: some fingerprint
+    /// came more than once.
+    pub fn repeats(&self) -> bool {
+        match &self.occurrences {
+            Occurrences::All { again, .. } => !again.is_empty(),
+            Occurrences::Repeated(counts) => !counts.is_empty(),
+        }
+    }
+
     /// The key of the next row with this basis.
     pub fn key(&mut self, basis: &Basis) -> Result<String, Repeated> {
         let occurrence = self.occurrences.next(basis.fingerprint());

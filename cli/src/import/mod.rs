@@ -430,7 +430,7 @@ async fn import(global: &ArgMatches, mut options: Options) -> Result<(), Failure
 
     let mut tally = Tally::default();
     let mut keys = Keys::first_pass();
-    let found = check_rows(
+    let mut found = check_rows(
         rows,
         &columns,
         &mut keys,
@@ -441,7 +441,13 @@ async fn import(global: &ArgMatches, mut options: Options) -> Result<(), Failure
     if let Some(earlier) = &earlier {
         tally.gone = changed_rows(earlier, &files.state, found.fresh, options.sync)?;
     }
+    // Content keys number identical rows: every row is looked at again.
+    let needed = match options.id_column.is_some() && !keys.repeats() {
+        true => Some(std::mem::take(&mut found.needed)),
+        false => None,
+    };
     let known = Known {
+        needed,
         sync: match options.sync && !found.changed.is_empty() {
             true => Some(journal::baselines(&files.state, &found.changed)?),
             false => options.sync.then(HashMap::new),
@@ -658,6 +664,10 @@ struct Found {
     /// With `--sync`, the fingerprints of the keys of rows done by earlier runs whose
     /// content changed since.
     changed: HashSet<u64>,
+    /// The numbers of the rows the sending has to look at (to send, or invalid), in
+    /// order: the others are done. Kept when keys come from ids or the rows' own, so
+    /// that a row's key does not depend on the rows before it.
+    needed: Vec<u64>,
 }
 
 impl Found {
@@ -693,6 +703,7 @@ fn check_rows(
         match columns.keyed(keys, &row) {
             Err(problem) => {
                 tally.invalid += 1;
+                found.needed.push(row.number);
                 // Still in the input: not gone.
                 if let (Some(earlier), Some(key)) = (earlier.as_deref_mut(), columns.id_key(&row)) {
                     earlier.state(key::fingerprint(&key));
@@ -713,13 +724,20 @@ fn check_rows(
                             match options.sync {
                                 true => {
                                     found.changed.insert(fingerprint);
+                                    found.needed.push(row.number);
                                 }
                                 false => changed += 1,
                             }
                         }
                     }
-                    Some(journal::State::Open(_)) => found.open += 1,
-                    None => found.fresh += 1,
+                    Some(journal::State::Open(_)) => {
+                        found.open += 1;
+                        found.needed.push(row.number);
+                    }
+                    None => {
+                        found.fresh += 1;
+                        found.needed.push(row.number);
+                    }
                 }
             }
         }

@@ -138,6 +138,9 @@ pub struct Known {
     pub restart: bool,
     /// With `--sync`, what the journal knows of each changed row's ticket.
     pub sync: Option<HashMap<u64, Baseline>>,
+    /// When known, the numbers of the rows to look at, in order: the others were
+    /// found done by the first pass, and are not checked again.
+    pub needed: Option<Vec<u64>>,
 }
 
 /// Reads the rows on a thread of its own and hands them over in batches; stops when
@@ -151,9 +154,18 @@ pub fn read(
     let (items, receiver) = mpsc::channel(AHEAD / BATCH);
     std::thread::spawn(move || {
         let mut batch = Vec::with_capacity(BATCH);
+        let needed = known.needed.take();
+        let mut next = needed.as_ref().map(|n| n.iter().peekable());
         for row in rows {
             let item = match row {
                 Err(failure) => Item::Failed(failure),
+                Ok(row)
+                    if next
+                        .as_mut()
+                        .is_some_and(|n| n.next_if_eq(&&row.number).is_none()) =>
+                {
+                    Item::Done
+                }
                 Ok(row) => match columns.keyed(&mut keys, &row) {
                     Err(problem) => Item::Invalid {
                         row: row.number,
