@@ -281,9 +281,9 @@ fn print_rows(rows: &[[String; 3]]) -> Result<(), Failure> {
         .map_err(|e| Failure::new(Status::OutputLost, format!("writing to stdout failed: {e}")))
 }
 
-/// A builder with the profile's settings. Its key is looked up (a file read, a command
-/// run) only when the environment does not set one, which would win anyway.
-/// Where the key came from, when the profile gave it.
+/// A builder with the profile's settings, and where its key came from when the profile
+/// gave one. The key is looked up (a file read, a command run) only when the
+/// environment does not set one, which would win anyway.
 fn from_profile(
     chosen: Option<&profile::Chosen>,
 ) -> Result<(ClientBuilder, Option<String>), Failure> {

@@ -727,12 +727,12 @@ async fn a_wait_over_max_retry_wait_is_not_slept_even_a_short_one() {
     );
 }
 
-#[tokio::test]
-async fn a_quota_wait_over_max_retry_wait_fails_at_once_unsent() {
+/// A server whose every answer says the quota is spent for `seconds` more.
+async fn spent_until(seconds: u64) -> MockServer {
     let reset = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-        + 2;
+        + seconds;
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(
@@ -742,6 +742,12 @@ async fn a_quota_wait_over_max_retry_wait_fails_at_once_unsent() {
         )
         .mount(&server)
         .await;
+    server
+}
+
+#[tokio::test]
+async fn a_quota_wait_over_max_retry_wait_fails_at_once_unsent() {
+    let server = spent_until(2).await;
     let client = builder(&server)
         .max_retry_wait(Duration::from_millis(100))
         .build()
@@ -764,19 +770,7 @@ async fn a_quota_wait_over_max_retry_wait_fails_at_once_unsent() {
 
 #[tokio::test]
 async fn a_quota_wait_within_max_retry_wait_but_past_the_call_s_limit_is_the_limit() {
-    let reset = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-        + 3;
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(
-            created()
-                .insert_header("x-ratelimit-remaining", "0")
-                .insert_header("x-ratelimit-reset", reset.to_string().as_str()),
-        )
-        .mount(&server)
-        .await;
+    let server = spent_until(3).await;
     // The default max_retry_wait (60 s) would wait; the call's 500 ms would not.
     let client = builder(&server)
         .operation_timeout(Duration::from_millis(500))

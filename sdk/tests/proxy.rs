@@ -10,6 +10,23 @@ use thena_sdk::{Client, types};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// An update through a client of `base`, which fails.
+async fn update(base: String) -> thena_sdk::Error {
+    Client::builder()
+        .base_url(base)
+        .api_key("tk_live_PROXIED")
+        .max_retries(0)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("valid settings")
+        .update_ticket()
+        .id("T1")
+        .body(types::UpdateTicketBody::builder().title("t"))
+        .send()
+        .await
+        .expect_err("no ticket")
+}
+
 #[tokio::test]
 async fn an_environment_proxy_is_not_used_for_loopback_http() {
     let proxy = MockServer::start().await;
@@ -35,19 +52,7 @@ async fn an_environment_proxy_is_not_used_for_loopback_http() {
             std::env::remove_var(name);
         }
     }
-    let err = Client::builder()
-        .base_url(api.uri())
-        .api_key("tk_live_PROXIED")
-        .max_retries(0)
-        .timeout(Duration::from_secs(5))
-        .build()
-        .expect("valid settings")
-        .update_ticket()
-        .id("T1")
-        .body(types::UpdateTicketBody::builder().title("t"))
-        .send()
-        .await
-        .expect_err("404");
+    let err = update(api.uri()).await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
     let through_proxy = proxy.received_requests().await.expect("recorded");
     assert!(
@@ -80,19 +85,7 @@ async fn an_environment_proxy_is_not_used_for_loopback_http() {
         }
     }
     let base = api.uri().replacen("http:", "https:", 1);
-    let err = Client::builder()
-        .base_url(base)
-        .api_key("tk_live_PROXIED")
-        .max_retries(0)
-        .timeout(Duration::from_secs(5))
-        .build()
-        .expect("valid settings")
-        .update_ticket()
-        .id("T1")
-        .body(types::UpdateTicketBody::builder().title("t"))
-        .send()
-        .await
-        .expect_err("the proxy refuses the tunnel");
+    let err = update(base).await;
     assert!(err.status().is_none(), "{err}");
     // A client that went around the proxy leaves it waiting.
     let asked = asked

@@ -102,15 +102,13 @@ impl Columns {
                 header: None,
             });
         };
+        if let Some(name) = named_twice(&header) {
+            return Err(usage(format!("the header names column {name:?} twice")));
+        }
         let mut csv = Vec::with_capacity(header.len());
         let mut unknown = Vec::new();
         let mut given: Vec<(&str, &str)> = Vec::new();
         for (i, name) in header.iter().enumerate() {
-            // Columns without a name (a spreadsheet's trailing empty cells) name nothing
-            // twice.
-            if !name.is_empty() && header.iter().take(i).any(|earlier| earlier == name) {
-                return Err(usage(format!("the header names column {name:?} twice")));
-            }
             let id = id_column.as_deref() == Some(name);
             csv.push(match translation.property(name) {
                 Some(flag) => {
@@ -280,11 +278,7 @@ impl Columns {
                     .position(|c| matches!(c, Column::Id | Column::Property { id: true, .. }))?;
                 record.get(i).map(str::to_owned)
             }
-            Content::Json(line) => match serde_json::from_str::<Value>(line).ok()?.get(column)? {
-                Value::String(id) => Some(id.clone()),
-                Value::Number(id) => Some(id.to_string()),
-                _ => None,
-            },
+            Content::Json(line) => id_text(serde_json::from_str::<Value>(line).ok()?.get(column)?),
         }?;
         (!id.is_empty()).then(|| crate::import::key::id_key(column, &id))
     }
@@ -423,14 +417,15 @@ impl Columns {
         } else {
             properties.remove(column)
         };
-        match id {
-            Some(Value::String(id)) if !id.is_empty() => Ok((properties, Some(id))),
-            Some(Value::Number(id)) => Ok((properties, Some(id.to_string()))),
-            Some(other) if !other.is_null() && other != "" => Err(Problem::of(
-                column,
-                format!("{column} (--id-column) is {other}: expected a string or a number"),
-            )),
-            _ => Err(Problem::of(column, format!("no {column} (--id-column)"))),
+        match id.as_ref().and_then(id_text) {
+            Some(id) => Ok((properties, Some(id))),
+            None => match id {
+                Some(other) if !other.is_null() && other != "" => Err(Problem::of(
+                    column,
+                    format!("{column} (--id-column) is {other}: expected a string or a number"),
+                )),
+                _ => Err(Problem::of(column, format!("no {column} (--id-column)"))),
+            },
         }
     }
 
@@ -478,6 +473,25 @@ impl Columns {
             }
             _ => Value::Null,
         }
+    }
+}
+
+/// The first column a header names twice; columns without a name (a spreadsheet's
+/// trailing empty cells) name nothing twice.
+pub fn named_twice(header: &StringRecord) -> Option<&str> {
+    header
+        .iter()
+        .enumerate()
+        .find(|&(i, name)| !name.is_empty() && header.iter().take(i).any(|earlier| earlier == name))
+        .map(|(_, name)| name)
+}
+
+/// A JSON `--id-column` value as text: a string that is not empty, or a number.
+fn id_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(id) if !id.is_empty() => Some(id.clone()),
+        Value::Number(id) => Some(id.to_string()),
+        _ => None,
     }
 }
 
@@ -651,19 +665,9 @@ mod tests {
     }
 
     fn translation(text: &str, maps: &[&str]) -> Translation {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "thena-check-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("mapping.toml");
-        std::fs::write(&path, text).expect("written");
+        let file = crate::test_file::TempFile::new("mapping.toml", text);
         let maps: Vec<String> = maps.iter().map(|m| (*m).to_owned()).collect();
-        let translation = Translation::load(Some(&path), &maps).expect("valid mapping");
-        let _ = std::fs::remove_dir_all(&dir);
-        translation
+        Translation::load(Some(std::path::Path::new(file.path())), &maps).expect("valid mapping")
     }
 
     const FOREIGN: &str = r#"

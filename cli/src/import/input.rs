@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use csv::StringRecord;
 
 use crate::exit::{Failure, Status};
-use crate::import::translate;
+use crate::import::{check, translate};
 
 /// The longest JSON line read; a longer one is an invalid row, skipped without being
 /// held. Larger than any body the API accepts. A CSV row may not be longer either.
@@ -199,34 +199,24 @@ pub fn sample(
             seen.push(value.to_owned());
         }
     };
-    let wanted = |columns: &[String]| -> Vec<(bool, Vec<String>)> {
-        columns
-            .iter()
-            .map(|c| (translate::sampled(c), Vec::new()))
-            .collect()
-    };
     let columns: Vec<String> = match format {
         Format::Csv => {
             let mut csv = csv::ReaderBuilder::new()
                 .has_headers(true)
                 .from_reader(from);
-            let columns: Vec<String> = csv
+            let header = csv
                 .headers()
-                .map_err(|e| usage(format!("{name}: no header row: {e}")))?
-                .iter()
-                .map(str::to_owned)
-                .collect();
-            if let Some(twice) = columns
-                .iter()
-                .enumerate()
-                .find(|(i, c)| !c.is_empty() && columns[..*i].contains(c))
-            {
+                .map_err(|e| usage(format!("{name}: no header row: {e}")))?;
+            if let Some(twice) = check::named_twice(header) {
                 return Err(usage(format!(
-                    "{name}: the header names column {:?} twice",
-                    twice.1
+                    "{name}: the header names column {twice:?} twice"
                 )));
             }
-            samples = wanted(&columns);
+            let columns: Vec<String> = header.iter().map(str::to_owned).collect();
+            samples = columns
+                .iter()
+                .map(|c| (translate::sampled(c), Vec::new()))
+                .collect();
             // A row that does not read is no sample; the import names it.
             for record in csv.records().map_while(Result::ok) {
                 for (i, value) in record.iter().enumerate() {
@@ -554,6 +544,36 @@ mod tests {
             .expect("rows")
             .collect::<Result<_, _>>()
             .expect("no I/O error")
+    }
+
+    #[test]
+    fn a_sample_holds_the_first_distinct_values_of_the_columns_worth_mapping() {
+        let mut text = String::from("Subject,Priority,Due\n");
+        for i in 0..30 {
+            text.push_str(&format!("T{i},p{},0{}/01/2025\n", i % 25, i % 9 + 1));
+        }
+        let (columns, samples) =
+            sample(text.as_bytes(), "export.csv", Format::Csv).expect("a sample");
+        assert_eq!(columns, ["Subject", "Priority", "Due"]);
+        assert!(samples[0].is_empty(), "a title has no values to map");
+        assert_eq!(samples[1].len(), translate::SAMPLES);
+        assert_eq!(samples[1][..3], ["p0", "p1", "p2"]);
+        assert_eq!(samples[2].len(), 9, "each date once");
+
+        let err = sample(&b"a,b,a\n"[..], "x.csv", Format::Csv).expect_err("a twice");
+        assert!(
+            err.to_string().contains("names column \"a\" twice"),
+            "{err}"
+        );
+
+        // JSON Lines: every line's properties, in the order first met.
+        let lines = "{\"Subject\": \"T\"}\n\n{\"Priority\": \"urgent\", \"Subject\": \"U\"}\n";
+        let (columns, samples) =
+            sample(lines.as_bytes(), "x.jsonl", Format::Jsonl).expect("a sample");
+        assert_eq!(columns, ["Subject", "Priority"]);
+        assert_eq!(samples[1], ["urgent"]);
+        let err = sample(&b"[1]\n"[..], "x.jsonl", Format::Jsonl).expect_err("no object");
+        assert!(err.to_string().contains("no JSON object"), "{err}");
     }
 
     #[test]

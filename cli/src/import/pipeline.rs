@@ -465,10 +465,7 @@ impl Driver<'_> {
                     source_id,
                     notes,
                 } => {
-                    self.tally.noted += 1;
-                    if self.tally.noted <= NOTES_SHOWN {
-                        self.progress.say(&note(row, source_id.as_deref(), &notes));
-                    }
+                    self.note(row, source_id.as_deref(), &notes);
                 }
                 // Rows were sent already: not a usage error that sent nothing.
                 Item::Failed(failure) => {
@@ -559,19 +556,15 @@ impl Driver<'_> {
                 line.id = id.as_deref().map(Into::into);
                 line.ticket_identifier = ticket_identifier.as_deref().map(Into::into);
                 self.tally.replayed += 1;
-                self.tally.noted += 1;
-                if self.tally.noted <= NOTES_SHOWN {
-                    let notes = [format!(
-                        "answered with the ticket its key made earlier, which has other \
-                         content; {}",
-                        match self.sync {
-                            true => "the next --sync updates it",
-                            false => "--sync updates it",
-                        }
-                    )];
-                    let source_id = request.source_id.as_deref();
-                    self.progress.say(&note(request.row, source_id, &notes));
-                }
+                let notes = [format!(
+                    "answered with the ticket its key made earlier, which has other \
+                     content; {}",
+                    match self.sync {
+                        true => "the next --sync updates it",
+                        false => "--sync updates it",
+                    }
+                )];
+                self.note(request.row, request.source_id.as_deref(), &notes);
             }
             Outcome::CreatedEarlier => {
                 line.event = Event::CreatedEarlier;
@@ -590,12 +583,8 @@ impl Driver<'_> {
             }
             // Nothing to journal: the next run finds the row changed again.
             Outcome::Noted(message) => {
-                self.tally.noted += 1;
-                if self.tally.noted <= NOTES_SHOWN {
-                    let notes = [message.clone()];
-                    let source_id = request.source_id.as_deref();
-                    self.progress.say(&note(request.row, source_id, &notes));
-                }
+                let notes = [message.clone()];
+                self.note(request.row, request.source_id.as_deref(), &notes);
                 self.tally.earlier += 1;
                 return Ok(Handled::Fine);
             }
@@ -645,6 +634,14 @@ impl Driver<'_> {
             .record(&line)
             .map_err(|e| self.journal_failed(&e))?;
         Ok(handled)
+    }
+
+    /// Counts a row with notes, and names it while few have been.
+    fn note(&mut self, row: u64, source_id: Option<&str>, notes: &[String]) {
+        self.tally.noted += 1;
+        if self.tally.noted <= NOTES_SHOWN {
+            self.progress.say(&note(row, source_id, notes));
+        }
     }
 
     fn journal_failed(&self, e: &std::io::Error) -> Failure {

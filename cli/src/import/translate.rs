@@ -66,8 +66,15 @@ pub struct Translation {
 pub struct Rule {
     /// The old tool's values and what they are here.
     values: HashMap<String, String>,
-    /// The old tool's date format (strftime), for a date-time property.
-    date: Option<String>,
+    /// The old tool's date format, for a date-time property.
+    date: Option<DateFormat>,
+}
+
+/// A strftime format, as written and as read once for every cell.
+#[derive(Debug)]
+struct DateFormat {
+    text: String,
+    items: Vec<Item<'static>>,
 }
 
 impl Rule {
@@ -87,9 +94,13 @@ impl Rule {
 
 /// A date as the old tool wrote it, in RFC 3339. A format without an offset (`%z`)
 /// reads the time as UTC; one without a time reads midnight.
-fn date(text: &str, format: &str) -> Result<String, String> {
+fn date(text: &str, format: &DateFormat) -> Result<String, String> {
     let mut parsed = Parsed::new();
-    chrono::format::parse(&mut parsed, text, StrftimeItems::new(format))
+    let DateFormat {
+        text: format,
+        items,
+    } = format;
+    chrono::format::parse(&mut parsed, text, items.iter())
         .map_err(|e| format!("{text:?} is not a date in the format {format:?} ({e})"))?;
     let day = parsed
         .to_naive_date()
@@ -212,7 +223,7 @@ impl Translation {
                     "[dates] {property}: {property} is not a date-time property"
                 ));
             }
-            check_format(&format).map_err(|e| format!("[dates] {property} = {format:?}: {e}"))?;
+            let format = date_format(format).map_err(|e| format!("[dates] {property} = {e}"))?;
             rules.entry(flag.property).or_default().date = Some(format);
         }
         Ok(Self {
@@ -303,30 +314,34 @@ fn property_flag(property: &str) -> Result<&'static BodyFlag, String> {
 }
 
 /// A strftime format a date can be read by: one that names a day, and a zone only as
-/// an offset (`%z`: a zone's name, `%Z`, says no offset, and would be dropped).
-fn check_format(format: &str) -> Result<(), String> {
-    let items = StrftimeItems::new(format)
-        .parse()
-        .map_err(|e| format!("not a date format ({e})"))?;
+/// an offset (`%z`: a zone's name, `%Z`, says no offset, and would be dropped). The
+/// error starts with the format.
+fn date_format(text: String) -> Result<DateFormat, String> {
+    let shown = format!("{text:?}");
+    let refused = |why: &str| format!("{shown}: {why}");
+    let items = StrftimeItems::new(&text)
+        .parse_to_owned()
+        .map_err(|e| refused(&format!("not a date format ({e})")))?;
     if items.is_empty() {
-        return Err("an empty format".to_owned());
+        return Err(refused("an empty format"));
     }
     if items.contains(&Item::Fixed(Fixed::TimezoneName)) {
-        return Err(
+        return Err(refused(
             "%Z, a zone's name, gives no offset: write the offset with %z (+0200), or \
-             convert the dates to one zone"
-                .to_owned(),
-        );
+             convert the dates to one zone",
+        ));
     }
+    let format = DateFormat { text, items };
     // A date written in the format reads back: the format names a day.
     let sample = chrono::NaiveDate::from_ymd_opt(2024, 1, 31)
         .and_then(|d| d.and_hms_opt(13, 45, 30))
         .map(|at| at.and_utc().fixed_offset())
-        .ok_or("no sample date")?;
+        .ok_or_else(|| refused("no sample date"))?;
     let mut written = String::new();
-    write!(written, "{}", sample.format_with_items(items.iter()))
-        .map_err(|_| "not a format a date can be written in".to_owned())?;
-    date(&written, format).map(|_| ())
+    write!(written, "{}", sample.format_with_items(format.items.iter()))
+        .map_err(|_| refused("not a format a date can be written in"))?;
+    date(&written, &format).map_err(|e| refused(&e))?;
+    Ok(format)
 }
 
 fn usage(message: impl Into<String>) -> Failure {
@@ -471,7 +486,8 @@ pub fn starting(input: &str, columns: &[String], samples: &[Vec<String>]) -> Str
     let none = Vec::new();
     for (i, column) in columns.iter().enumerate() {
         let exact = CREATE_TICKET_BODY.flag(column).is_some();
-        let _ = match likely(column) {
+        let likely = likely(column);
+        let _ = match likely {
             Some((property, true)) if exact => {
                 writeln!(text, "{} = {}", quoted(column), quoted(property))
             }
@@ -495,7 +511,7 @@ pub fn starting(input: &str, columns: &[String], samples: &[Vec<String>]) -> Str
             ),
             None => writeln!(text, "# {} = \"\"", quoted(column)),
         };
-        let Some((property, _)) = likely(column) else {
+        let Some((property, _)) = likely else {
             continue;
         };
         given.push(property);
@@ -554,6 +570,10 @@ pub fn starting(input: &str, columns: &[String], samples: &[Vec<String>]) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read_date(text: &str, format: &str) -> Result<String, String> {
+        date(text, &date_format(format.to_owned())?)
+    }
 
     fn parsed(text: &str) -> Result<Translation, String> {
         let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
@@ -615,18 +635,18 @@ mod tests {
     #[test]
     fn dates_keep_their_offset_and_a_day_alone_is_midnight() {
         assert_eq!(
-            date("2025-03-01 08:00 +0200", "%Y-%m-%d %H:%M %z").as_deref(),
+            read_date("2025-03-01 08:00 +0200", "%Y-%m-%d %H:%M %z").as_deref(),
             Ok("2025-03-01T08:00:00+02:00")
         );
         assert_eq!(
-            date("03/01/2025", "%m/%d/%Y").as_deref(),
+            read_date("03/01/2025", "%m/%d/%Y").as_deref(),
             Ok("2025-03-01T00:00:00Z")
         );
         assert_eq!(
-            date("3/1/25 5:07 PM", "%m/%d/%y %I:%M %p").as_deref(),
+            read_date("3/1/25 5:07 PM", "%m/%d/%y %I:%M %p").as_deref(),
             Ok("2025-03-01T17:07:00Z")
         );
-        let err = date("31/02/2025", "%d/%m/%Y").expect_err("no such day");
+        let err = read_date("31/02/2025", "%d/%m/%Y").expect_err("no such day");
         assert!(err.contains("names no day"), "{err}");
     }
 
@@ -681,12 +701,10 @@ mod tests {
 
     #[test]
     fn map_flags_win_over_the_file_and_name_their_mistakes() {
-        let dir = std::env::temp_dir().join(format!("thena-translate-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("mapping.toml");
-        std::fs::write(&path, MAPPING).expect("written");
+        let file = crate::test_file::TempFile::new("mapping.toml", MAPPING);
+        let path = Path::new(file.path());
         let translation =
-            Translation::load(Some(&path), &["Subject=description".into()]).expect("valid");
+            Translation::load(Some(path), &["Subject=description".into()]).expect("valid");
         assert_eq!(
             translation.property("Subject").map(|f| f.property),
             Some("description")
@@ -704,20 +722,20 @@ mod tests {
             ),
         ] {
             let maps: Vec<String> = maps.iter().map(|m| (*m).to_owned()).collect();
-            let err = Translation::load(Some(&path), &maps)
+            let err = Translation::load(Some(path), &maps)
                 .err()
                 .map(|f| f.to_string())
                 .unwrap_or_default();
             assert!(err.contains(message), "{maps:?}: {err}");
         }
-        std::fs::write(&path, "[columns]\nA = \"title\"\nB = \n").expect("written");
-        let err = Translation::load(Some(&path), &[])
+        let broken =
+            crate::test_file::TempFile::new("mapping.toml", "[columns]\nA = \"title\"\nB = \n");
+        let err = Translation::load(Some(Path::new(broken.path())), &[])
             .err()
             .map(|f| f.to_string())
             .unwrap_or_default();
         assert!(err.contains("mapping.toml: line 3: "), "{err}");
         assert!(!err.contains('\n'), "{err}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

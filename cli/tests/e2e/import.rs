@@ -380,6 +380,11 @@ fn a_foreign_export_is_imported_through_a_written_and_edited_mapping() {
 
     let run = import(&server, &args);
     assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("--ignore-unknown-columns: 1 column is not imported: \"Tags\""),
+        "{run:#?}"
+    );
     let tickets = server.sandbox.tickets();
     assert_eq!(tickets.len(), 2);
     let fire = &tickets[0];

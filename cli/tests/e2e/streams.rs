@@ -101,6 +101,33 @@ fn no_command_panics_on_a_closed_or_full_stream() {
     assert_eq!(code, Some(0), "the rows are done; nothing panicked");
     assert_eq!(server.sandbox.tickets().len(), 5);
 
+    // A starting mapping or a plan that cannot reach stdout is said so, exit 6.
+    // A fresh file: rows never sent, so that the plan has lines to write.
+    let fresh = dir.write(
+        "fresh.jsonl",
+        "{\"title\": \"New\", \"requestorEmail\": \"n@example.com\", \"teamId\": \"t\"}\n",
+    );
+    let write_mapping = ["tickets", "import", fresh.as_str(), "--write-mapping", "-"];
+    let plan = [
+        "tickets",
+        "import",
+        fresh.as_str(),
+        "--dry-run",
+        "--output",
+        "-",
+    ];
+    for (args, said_what) in [
+        (&write_mapping[..], "cannot write stdout"),
+        (&plan[..], "the plan could not be written to stdout"),
+    ] {
+        for stdout in [To::Full, To::Closed] {
+            let (code, said) = run_to(&server, args, stdout, To::Kept);
+            assert_eq!(code, Some(6), "{args:?}: {said}");
+            assert!(said.contains(said_what), "{args:?}: {said}");
+            assert!(!said.contains("panicked"), "{said}");
+        }
+    }
+
     // A failure with stderr closed still exits with its status.
     let (code, _) = run_to(
         &server,
