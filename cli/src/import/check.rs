@@ -12,13 +12,10 @@ use crate::body::{self, Invalid};
 use crate::exit::{Failure, Status};
 use crate::generated::CREATE_TICKET_BODY;
 use crate::import::input::{Content, Row};
-use crate::import::key::{Basis, Keys, Repeated};
+use crate::import::key::{Basis, KEY_PROPERTY, Keys, Repeated};
 use crate::import::sent::Sent;
 use crate::import::translate::{Translation, similar};
 use crate::operation::BodyFlag;
-
-/// The property that carries a row's own key.
-const KEY_PROPERTY: &str = "deDuplicationKey";
 
 /// What is wrong with a row.
 #[derive(Debug, PartialEq, Eq)]

@@ -19,6 +19,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use ring::digest::{Context, Digest, SHA256};
 use serde_json::{Map, Value};
 
+/// The property that carries a row's own key: its identity, not its content.
+pub const KEY_PROPERTY: &str = "deDuplicationKey";
 /// What every hash starts with: the key derivation's name and version.
 const DOMAIN: &[u8] = b"thena tickets import v1\0";
 /// The start of a key derived from a row's content.

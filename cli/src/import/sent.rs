@@ -3,15 +3,11 @@
 //! can tell which properties of a row changed since, and send only those.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::import::key;
-
-/// The property that is a row's identity, not its content.
-const KEY_PROPERTY: &str = "deDuplicationKey";
 
 /// A row's properties, each by its hash.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -24,7 +20,7 @@ impl Sent {
         Self(
             properties
                 .iter()
-                .filter(|(name, value)| *name != KEY_PROPERTY && !value.is_null())
+                .filter(|(name, value)| *name != key::KEY_PROPERTY && !value.is_null())
                 .map(|(name, value)| {
                     let mut hash = key::tagged(b"value");
                     key::encode(&mut hash, value);
@@ -86,12 +82,7 @@ impl Sent {
 
 impl Serialize for Sent {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut text = String::with_capacity(16);
-        serializer.collect_map(self.0.iter().map(|(name, hash)| {
-            text.clear();
-            let _ = write!(text, "{hash:016x}");
-            (name, text.clone())
-        }))
+        serializer.collect_map(self.0.iter().map(|(name, &hash)| (name, hex(hash))))
     }
 }
 
